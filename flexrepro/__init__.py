@@ -1,0 +1,11 @@
+"""flexrepro: a mechanistic reproduction of FlexSC / libflexsc (USENIX ATC 2011).
+
+    import flexrepro
+    df = flexrepro.run("fig05", quick=True)
+"""
+from .errors import ConfigError, FlexreproError, UnknownExperiment
+from .registry import all_experiments, get
+from .sweep import run
+
+__version__ = "0.1.0"
+__all__ = ["run", "get", "all_experiments", "ConfigError", "FlexreproError", "UnknownExperiment"]

@@ -1,0 +1,95 @@
+"""Command line: flexrepro list | run ID | score (mirrors flexrepro.run)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import registry
+from .atomic import write_csv
+from .errors import ConfigError, FlexreproError
+from .sweep import EXECUTORS, run
+
+
+def _parse_sets(items: list[str]) -> dict[str, object]:
+    """--set key=value, or key=v1,v2,... for a grid axis (values validated later)."""
+    out: dict[str, object] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected key=value (or key=v1,v2,...)")
+        key, value = item.split("=", 1)
+        key = key.strip()
+        out[key] = value.split(",") if "," in value else value
+    return out
+
+
+def cmd_list(args) -> int:
+    for exp in registry.all_experiments():
+        print(f"{exp.id:28s} {exp.paper_item:12s} {exp.title}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    overrides = _parse_sets(args.set)
+    exp = registry.get(args.experiment)  # unknown id fails before anything is written
+    df = run(exp.id, quick=args.quick, seeds=args.seeds, executor=args.executor,
+             progress=not args.no_progress, **overrides)
+    out = Path(args.out)
+    write_csv(df, out / f"{exp.id}.csv")
+    print(f"{exp.id}: {len(df)} rows -> {out / (exp.id + '.csv')} ({df.attrs['wall_time_s']:.1f} s)")
+    return 0
+
+
+def cmd_score(args) -> int:
+    from .scorecard import score
+
+    df = score(quick=args.quick, seeds=args.seeds, executor=args.executor, progress=not args.no_progress)
+    out = Path(args.out)
+    write_csv(df, out / "scorecard.csv")
+    counts = df.verdict.value_counts().to_dict()
+    print(f"scorecard: {len(df)} claims -> {out / 'scorecard.csv'}  " +
+          ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        v = 0
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"parameter 'seeds': got {text!r}; allowed: an integer >= 1")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="flexrepro", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list experiments").set_defaults(fn=cmd_list)
+
+    def common(sp):
+        sp.add_argument("--quick", action="store_true", help="small grid, fewer seeds")
+        sp.add_argument("--seeds", type=_positive_int, default=None, help="replicates per point")
+        sp.add_argument("--executor", choices=EXECUTORS, default="process")
+        sp.add_argument("--out", default=".", help="output directory")
+        sp.add_argument("--no-progress", action="store_true")
+
+    r = sub.add_parser("run", help="run one experiment, write OUT/ID.csv")
+    r.add_argument("experiment")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter (KEY=v1,v2 sets a grid axis)")
+    common(r)
+    r.set_defaults(fn=cmd_run)
+    s = sub.add_parser("score", help="evaluate every claim, write OUT/scorecard.csv")
+    common(s)
+    s.set_defaults(fn=cmd_score)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except FlexreproError as e:
+        print(f"flexrepro: error: {e}", file=sys.stderr)
+        return 2

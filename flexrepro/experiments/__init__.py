@@ -1,0 +1,1 @@
+"""Experiments, one module per paper item; each module registers itself on import."""

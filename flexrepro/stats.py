@@ -1,0 +1,32 @@
+"""Means and 95% confidence intervals over seeds (Student t, via scipy)."""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import numpy as np
+from scipy import stats
+
+
+def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high); a single value or zero spread gives a zero-width interval."""
+    x = np.asarray(list(values), dtype=float)
+    if x.size == 0:
+        raise ValueError("mean_ci of no values")
+    m = float(x.mean())
+    if x.size < 2 or float(x.std(ddof=1)) == 0.0:
+        return m, m, m
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return m, m - half, m + half
+
+
+def summarize(df, by: list[str], value: str, level: float = 0.95):
+    """Mean and CI of `value` per group of `by` (a tidy frame: by..., mean, ci_low, ci_high, n)."""
+    import pandas as pd
+
+    rows = []
+    for key, g in df.groupby(by, sort=True):
+        m, lo, hi = mean_ci(g[value], level)
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(by, key)), "mean": m, "ci_low": lo, "ci_high": hi, "n": len(g)})
+    return pd.DataFrame(rows)
