@@ -1,0 +1,145 @@
+"""Sockets as the server's kernel sees them: listeners, connections, messages.
+
+The network/client side moves `Message`s (`Listener.connect`, `Socket.deliver`,
+`Socket.close_by_peer`) and learns of the server's output through `on_send`/`on_close`.
+Everything that costs server cycles (accept, recv, send ...) is done by the kernel's
+syscall catalogue, which uses the kernel-side methods below (`take`, `accept_one`, `send`).
+
+Readiness is edge-free bookkeeping: a kernel waiter (a blocked read, a parked syscall
+thread) asks `wait_readable()` for a one-shot SimPy event; an epoll instance registers a
+persistent watcher. Both fire when data, a connection or EOF arrives — no polling.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from itertools import count
+from typing import Any, Callable
+
+import simpy
+
+_ids = count()
+
+
+@dataclass(slots=True)
+class Message:
+    """Bytes on the wire plus an opaque payload (e.g. a request record)."""
+    size: int
+    payload: Any = None
+
+    def __post_init__(self):
+        if self.size < 0:
+            raise ValueError(f"Message: 'size' must be >= 0 bytes, got {self.size!r}")
+
+
+class _Readiness:
+    """One-shot waiters (blocked calls) and persistent watchers (epoll) of a readable object."""
+
+    def __init__(self, env: simpy.Environment):
+        self.env = env
+        self.id = next(_ids)
+        self._waiters: list[simpy.Event] = []
+        self._watchers: list[Callable[[Any], None]] = []
+
+    @property
+    def readable(self) -> bool:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def wait_readable(self) -> simpy.Event:
+        """An event that fires when this object is (or becomes) readable."""
+        ev = self.env.event()
+        if self.readable:
+            ev.succeed()
+        else:
+            self._waiters.append(ev)
+        return ev
+
+    def watch(self, fn: Callable[[Any], None]) -> None:
+        """Persistent readiness callback fn(obj) (epoll registration)."""
+        if fn not in self._watchers:
+            self._watchers.append(fn)
+
+    def unwatch(self, fn: Callable[[Any], None]) -> None:
+        if fn in self._watchers:
+            self._watchers.remove(fn)
+
+    def _notify(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for ev in waiters:
+            if not ev.triggered:
+                ev.succeed()
+        for fn in list(self._watchers):
+            fn(self)
+
+
+class Socket(_Readiness):
+    """A connected socket: receive queue (network -> server) and send hook (server -> network)."""
+
+    def __init__(self, env: simpy.Environment, listener: "Listener | None" = None):
+        super().__init__(env)
+        self.listener = listener
+        self.rx: deque[Message] = deque()
+        self.peer_closed = False
+        self.closed = False
+        self.on_send: Callable[["Socket", Message], None] | None = None
+        self.on_close: Callable[["Socket"], None] | None = None
+        self.payload: Any = None          # free slot for the client/network (e.g. its connection state)
+
+    # ---- network/client side ----
+    def deliver(self, msg: Message) -> None:
+        if self.closed:
+            return                        # the server closed: the packet is dropped (RST)
+        self.rx.append(msg)
+        self._notify()
+
+    def close_by_peer(self) -> None:
+        if not self.peer_closed:
+            self.peer_closed = True
+            self._notify()
+
+    # ---- kernel side ----
+    @property
+    def readable(self) -> bool:
+        return bool(self.rx) or self.peer_closed or self.closed
+
+    def take(self) -> Message | None:
+        """Dequeue one message; None means EOF (peer closed, queue empty) or would-block."""
+        return self.rx.popleft() if self.rx else None
+
+    def send(self, msg: Message) -> None:
+        if self.closed:
+            raise ValueError(f"socket {self.id}: send on a closed socket")
+        if self.on_send is not None:
+            self.on_send(self, msg)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._notify()                    # a read parked on it returns (EBADF/0)
+        self._watchers.clear()            # close() removes the fd from every epoll set
+        if self.on_close is not None:
+            self.on_close(self)
+
+
+class Listener(_Readiness):
+    """A listening socket: connections wait in the accept queue."""
+
+    def __init__(self, env: simpy.Environment):
+        super().__init__(env)
+        self.backlog: deque[Socket] = deque()
+        self.connections = 0
+
+    def connect(self) -> Socket:
+        sock = Socket(self.env, self)
+        self.connections += 1
+        self.backlog.append(sock)
+        self._notify()
+        return sock
+
+    @property
+    def readable(self) -> bool:
+        return bool(self.backlog)
+
+    def accept_one(self) -> Socket | None:
+        return self.backlog.popleft() if self.backlog else None
