@@ -1,26 +1,33 @@
-"""Grid x seeds -> tidy DataFrame, on a serial or process executor.
+"""Grid x seeds -> tidy DataFrame, on a serial, process or dask executor, cached.
 
 Rows are a pure function of (experiment, config, seed): the executors differ only in
 where the work runs, and rows come back in task order, so every executor returns the
 same DataFrame. Wall time is run metadata (`df.attrs`), never a row column.
+Each point is written to the result cache as soon as it finishes, so an interrupted
+sweep loses nothing and a rerun computes only the missing points.
 """
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from . import registry
+from .cache import ResultCache, task_key
 from .errors import ConfigError
 from .seeds import replicate_seeds
 
-EXECUTORS = ("serial", "process")
+EXECUTORS = ("serial", "process", "dask")
+# Default dask scheduler address (e.g. tcp://host:8786) when none is passed: lets
+# reproduce.sh and papermill-run notebooks send their sweeps to a cluster.
+SCHEDULER_ENV = "FLEXREPRO_DASK_SCHEDULER"
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,11 @@ class Task:
     @property
     def config_dict(self) -> dict[str, Any]:
         return dict(self.config)
+
+    @property
+    def key(self) -> str:
+        """Content address in the result cache."""
+        return task_key(self.experiment_id, self.config_dict, self.replicate, self.seed)
 
 
 def plan(experiment_id: str, quick: bool = False, seeds: int | None = None, **overrides) -> list[Task]:
@@ -84,41 +96,129 @@ def run_task(task: Task) -> list[dict]:
     return result
 
 
+OnResult = Callable[[int, list[dict]], None]
+
+
 def execute(tasks: list[Task], executor: str = "process", progress: bool = True,
-            desc: str = "") -> list[list[dict]]:
-    """Run tasks on an executor; results in task order."""
+            desc: str = "", on_result: OnResult | None = None,
+            scheduler: str | None = None) -> list[list[dict]]:
+    """Run tasks on an executor; results in task order.
+
+    `on_result(i, rows)` is called as each task finishes (in completion order), which is
+    how `run` caches points before the sweep is over. `scheduler` is the dask scheduler
+    address (default `$FLEXREPRO_DASK_SCHEDULER`, else a LocalCluster on this machine).
+    """
     if executor not in EXECUTORS:
         raise ConfigError(f"parameter 'executor': got {executor!r}; allowed: one of {', '.join(EXECUTORS)}")
+    results: list[list[dict] | None] = [None] * len(tasks)
     bar = tqdm(total=len(tasks), desc=desc, disable=not progress or len(tasks) < 2, leave=False)
+
+    def finished(i: int, rows: list[dict]) -> None:
+        results[i] = rows
+        if on_result is not None:
+            on_result(i, rows)
+        bar.update()
+
     try:
         if executor == "serial" or len(tasks) < 2:
-            results = []
-            for t in tasks:
-                results.append(run_task(t))
-                bar.update()
-            return results
-        workers = min(os.cpu_count() or 1, len(tasks))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_task, t) for t in tasks]
-            results = []
-            for f in futures:
-                results.append(f.result())
-                bar.update()
-            return results
+            for i, t in enumerate(tasks):
+                finished(i, run_task(t))
+        elif executor == "process":
+            workers = min(os.cpu_count() or 1, len(tasks))
+            pool = ProcessPoolExecutor(max_workers=workers)
+            try:
+                futures = {pool.submit(run_task, t): i for i, t in enumerate(tasks)}
+                for f in as_completed(futures):
+                    finished(futures[f], f.result())
+            finally:  # on an error or Ctrl-C, do not wait for the queued points
+                pool.shutdown(wait=True, cancel_futures=True)
+        else:
+            _execute_dask(tasks, finished, scheduler)
+        return results  # type: ignore[return-value]
     finally:
         bar.close()
+
+
+_DASK_CLIENTS: dict[str, Any] = {}
+
+
+def dask_client(scheduler: str | None = None):
+    """A client on `scheduler`, or on a LocalCluster (one process per core), reused per process."""
+    from dask.distributed import Client, LocalCluster
+
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    name = scheduler or "local"
+    client = _DASK_CLIENTS.get(name)
+    if client is None or client.status != "running":
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
+                                   processes=True, dashboard_address=":0")
+            client = Client(cluster)
+        _DASK_CLIENTS[name] = client
+    return client
+
+
+@atexit.register
+def close_dask_clients() -> None:
+    """Close the clients (and local clusters) this process opened."""
+    for client in _DASK_CLIENTS.values():
+        cluster = client.cluster
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    _DASK_CLIENTS.clear()
+
+
+def _execute_dask(tasks: list[Task], finished, scheduler: str | None) -> None:
+    from dask.distributed import as_completed as dask_completed
+
+    client = dask_client(scheduler)
+    # pure=False: a task's identity is its index here, so equal tasks are still run apart.
+    futures = client.map(run_task, tasks, pure=False)
+    index = {f.key: i for i, f in enumerate(futures)}
+    for f in dask_completed(futures):
+        finished(index[f.key], f.result())
+        f.release()
 
 
 def to_frame(results: Iterable[list[dict]]) -> pd.DataFrame:
     return pd.DataFrame([row for rows in results for row in rows])
 
 
+def task_frame(rows: list[dict]) -> pd.DataFrame:
+    """One point's rows as a frame: the unit the cache stores and `run` concatenates."""
+    return pd.DataFrame(rows)
+
+
 def run(experiment_id: str, quick: bool = False, seeds: int | None = None,
-        executor: str = "process", progress: bool = True, **overrides) -> pd.DataFrame:
-    """Run an experiment's grid x seeds and return one tidy DataFrame."""
+        executor: str = "process", progress: bool = True, cache: bool = True,
+        dask_scheduler: str | None = None, **overrides) -> pd.DataFrame:
+    """Run an experiment's grid x seeds and return one tidy DataFrame.
+
+    Finished points come from the result cache (`cache=False` ignores and bypasses it);
+    the rest run on `executor` and are cached as each finishes. `df.attrs` records the
+    run: executor, tasks, points computed and read from cache, wall time.
+    """
     tasks = plan(experiment_id, quick=quick, seeds=seeds, **overrides)
     t0 = time.perf_counter()
-    df = to_frame(execute(tasks, executor=executor, progress=progress, desc=experiment_id))
-    df.attrs.update(experiment=experiment_id, quick=quick, executor=executor,
-                    tasks=len(tasks), wall_time_s=time.perf_counter() - t0)
+    store = ResultCache() if cache else None
+    keys = [t.key for t in tasks] if store else []
+    frames: list[pd.DataFrame | None] = [store.get(experiment_id, k) for k in keys] if store else [None] * len(tasks)
+    todo = [i for i, f in enumerate(frames) if f is None]
+
+    def done(j: int, rows: list[dict]) -> None:
+        i = todo[j]
+        frames[i] = task_frame(rows)
+        if store:
+            store.put(experiment_id, keys[i], frames[i])
+
+    cached = len(tasks) - len(todo)
+    desc = experiment_id + (f" ({cached} cached)" if cached else "")
+    execute([tasks[i] for i in todo], executor=executor, progress=progress, desc=desc,
+            on_result=done, scheduler=dask_scheduler)
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    df.attrs.update(experiment=experiment_id, quick=quick, executor=executor, tasks=len(tasks),
+                    computed=len(todo), cached=cached, wall_time_s=time.perf_counter() - t0)
     return df

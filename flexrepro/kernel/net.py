@@ -63,11 +63,20 @@ class _Readiness:
         if fn in self._watchers:
             self._watchers.remove(fn)
 
+    exclusive = False    # wake one blocked waiter per notification (Linux's exclusive wait for accept)
+
     def _notify(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for ev in waiters:
-            if not ev.triggered:
-                ev.succeed()
+        if self.exclusive:
+            while self._waiters:
+                ev = self._waiters.pop(0)
+                if not ev.triggered:
+                    ev.succeed()
+                    break
+        else:
+            waiters, self._waiters = self._waiters, []
+            for ev in waiters:
+                if not ev.triggered:
+                    ev.succeed()
         for fn in list(self._watchers):
             fn(self)
 
@@ -116,14 +125,17 @@ class Socket(_Readiness):
         if self.closed:
             return
         self.closed = True
-        self._notify()                    # a read parked on it returns (EBADF/0)
-        self._watchers.clear()            # close() removes the fd from every epoll set
+        self._notify()                    # a parked read returns; epoll sets drop the fd
+        self._watchers.clear()
         if self.on_close is not None:
             self.on_close(self)
 
 
 class Listener(_Readiness):
-    """A listening socket: connections wait in the accept queue."""
+    """A listening socket: connections wait in the accept queue; each new connection wakes
+    one blocked accept (exclusive wake-up, no thundering herd)."""
+
+    exclusive = True
 
     def __init__(self, env: simpy.Environment):
         super().__init__(env)

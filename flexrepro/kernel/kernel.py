@@ -1,0 +1,148 @@
+"""The kernel of the simulated machine: cycle accounting, user threads and the synchronous trap path.
+
+Every piece of work is a *segment* executed through the platform (`Core.run`), so its
+cycles depend on what ran before on that core; the SimPy process then waits those cycles
+with a single timeout. Simulated time unit: cycles.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import simpy
+
+from .catalogue import Catalogue, load_catalogue
+from .costs import KernelCosts, load_costs
+from .semantics import Blocked, perform
+
+LINE = 64
+
+
+def lines(nbytes: int) -> int:
+    return -(-nbytes // LINE) if nbytes > 0 else 0
+
+
+class Counters:
+    """Plain counters, exposed as dicts/rows: syscalls per name and mode, mechanism events,
+    batch sizes, busy cycles per core and domain."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        """Start counting afresh (e.g. after warm-up)."""
+        self.syscalls: Counter = Counter()          # (name, mode) -> calls
+        self.events: Counter = Counter()            # ipi, thread_switch, wakeup, block, eagain, ...
+        self.batches: Counter = Counter()           # calls executed per kernel pass -> passes
+        self.busy: Counter = Counter()              # (core, domain) -> cycles
+
+    def syscall_rows(self) -> list[dict]:
+        return [{"syscall": n, "mode": m, "calls": c} for (n, m), c in sorted(self.syscalls.items())]
+
+    def busy_rows(self, elapsed: float) -> list[dict]:
+        return [{"core": c, "domain": d, "cycles": v, "utilisation": v / elapsed if elapsed else 0.0}
+                for (c, d), v in sorted(self.busy.items())]
+
+    def summary(self) -> dict:
+        n = sum(self.batches.values())
+        calls = sum(k * v for k, v in self.batches.items())
+        out = {f"n_{k}": v for k, v in sorted(self.events.items())}
+        out["syscalls_sync"] = sum(c for (_, m), c in self.syscalls.items() if m == "sync")
+        out["syscalls_exceptionless"] = sum(c for (_, m), c in self.syscalls.items() if m == "exceptionless")
+        out["mean_batch"] = calls / n if n else 0.0
+        return out
+
+
+class Kernel:
+    def __init__(self, env: simpy.Environment, machine, params, catalogue: Catalogue | None = None,
+                 costs: KernelCosts | None = None, trace: bool = False):
+        self.env = env
+        self.machine = machine
+        self.params = params
+        self.catalogue = catalogue or load_catalogue()
+        self.costs = costs or load_costs()
+        self.counters = Counters()
+        self.trace: list[tuple] | None = [] if trace else None   # (core, domain, start, end, label)
+        self._profiles: dict[str, Any] = {}
+
+    def profile(self, name: str):
+        p = self._profiles.get(name)
+        if p is None:
+            p = self._profiles[name] = self.params.profile(name)
+        return p
+
+    def execute(self, core: int, profile: str, instructions: float, domain: str, label: str = "",
+                start: float | None = None, extra_cycles: float = 0.0) -> float:
+        """Run a segment on `core` through the platform; returns its cycles (the caller waits them)."""
+        cycles = extra_cycles
+        if instructions > 0:
+            cycles += self.machine.core(core).run(self.profile(profile), instructions=instructions).cycles
+        self.counters.busy[(core, domain)] += cycles
+        if self.trace is not None and cycles > 0:
+            t0 = self.env.now if start is None else start
+            self.trace.append((core, domain, t0, t0 + cycles, label))
+        return cycles
+
+    def transfer(self, n_lines: int, src: int, dst: int, domain: str) -> float:
+        """Cycles for `dst` to read `n_lines` cache lines written on `src` (counted as `domain` misses)."""
+        if src == dst or n_lines <= 0:
+            return 0.0
+        return self.machine.transfer(n_lines, src=src, dst=dst, domain=domain)
+
+    def thread(self, core: int, profile: str, name: str = "user") -> "UserThread":
+        return UserThread(self, core, profile, name)
+
+
+class UserThread:
+    """A user thread pinned to a core. User work is accumulated and run as one segment."""
+
+    def __init__(self, kernel: Kernel, core: int, profile: str, name: str = "user"):
+        self.kernel, self.env, self.core, self.profile, self.name = kernel, kernel.env, core, profile, name
+        self.pending_instructions = 0.0     # e.g. entry writes and page scans, run with the next segment
+        self.pending_cycles = 0.0           # e.g. cache-line transfers of results from another core
+
+    def charge(self, instructions: float = 0.0, cycles: float = 0.0) -> None:
+        self.pending_instructions += instructions
+        self.pending_cycles += cycles
+
+    def run_user(self, instructions: float, profile: str | None = None, label: str = ""):
+        """Generator: execute user code (plus anything charged) as one segment."""
+        instr = instructions + self.pending_instructions
+        cycles = self.kernel.execute(self.core, profile or self.profile, instr, "user", label,
+                                     extra_cycles=self.pending_cycles)
+        self.pending_instructions = self.pending_cycles = 0.0
+        if cycles > 0:
+            yield self.env.timeout(cycles)
+
+    def syscall(self, name: str, *args, nonblock: bool = False):
+        """Generator: a synchronous system call (trap, kernel segment, return). Returns an Outcome.
+
+        A call that would block (and is not non-blocking) sleeps the thread until its object
+        is readable: the core idles; waking costs a wake-up and a thread switch."""
+        k = self.kernel
+        call = k.catalogue[name]
+        k.counters.syscalls[(name, "sync")] += 1
+        if self.pending_instructions or self.pending_cycles:
+            yield from self.run_user(0.0)
+        trap = k.machine.core(self.core).trap()    # entry/exit and the user pipeline refill, counted per domain
+        out = perform(call, args, nonblock)
+        while isinstance(out, Blocked):
+            k.counters.events["block"] += 1
+            c = k.execute(self.core, k.costs.switch_profile, k.costs.switch_instructions, "kernel",
+                          f"{name} sleeps", extra_cycles=trap)
+            trap = 0.0
+            yield self.env.timeout(c)
+            yield out.obj.wait_readable()
+            k.counters.events["wakeup"] += 1
+            c = k.execute(self.core, k.costs.wakeup_profile,
+                          k.costs.wakeup_instructions + k.costs.switch_instructions, "kernel", "wake-up")
+            yield self.env.timeout(c)
+            out = perform(call, args, nonblock)
+        if out.ret == -11:
+            k.counters.events["eagain"] += 1
+        c = k.execute(self.core, call.profile, call.kernel_instructions(out.items), "kernel", name,
+                      extra_cycles=trap)
+        yield self.env.timeout(c)
+        if out.after is not None:
+            out.after()
+        return out

@@ -1,0 +1,244 @@
+"""Syscall entries (Figure 2), syscall pages and the queue-ring variant (Section 7).
+
+`ENTRY_DTYPE` is the 64-byte entry the simulator reads and writes: six 8-byte arguments and
+the 8-byte return value (56 B), then the syscall number, argument count and status in the
+last 8 B. Both interfaces keep their entries in one numpy array of this dtype.
+
+Scans are charged, never performed: the tables keep the indices of entries that changed
+(submitted / done) so Python touches only those, and report how many entries a real linear
+scan would have read (pages) or how many ring operations were done (queues); the kernel
+turns those counts into instructions.
+"""
+from __future__ import annotations
+
+import heapq
+from collections import deque
+
+import numpy as np
+
+from ..errors import ConfigError
+
+ENTRY_DTYPE = np.dtype([
+    ("args", "<i8", (6,)),
+    ("ret", "<i8"),
+    ("number", "<u4"),
+    ("nargs", "<u2"),
+    ("status", "<u2"),
+])
+assert ENTRY_DTYPE.itemsize == 64
+
+ENTRIES_PER_PAGE = 64          # 4 KiB page / 64 B entry
+FREE, SUBMITTED, BUSY, DONE, CANCEL = range(5)
+STATUS_NAMES = ("free", "submitted", "busy", "done", "cancel")
+# The transitions the simulator performs (Figure 2's state machine + Section 4.2's cancel).
+TRANSITIONS = (("free", "submitted", "user posts"), ("submitted", "busy", "syscall thread starts it"),
+               ("busy", "done", "syscall thread writes the return value"), ("done", "free", "user consumes it"),
+               ("submitted", "cancel", "user cancels"), ("busy", "cancel", "user cancels"),
+               ("cancel", "done", "kernel: EINTR, or the call won the race"))
+
+
+class EntryStateError(ValueError):
+    """An operation on an entry in the wrong status (e.g. cancelling a free entry)."""
+
+
+class _Table:
+    """What both interfaces share: the entry array, allocation and status bookkeeping."""
+
+    interface = ""
+
+    def __init__(self, n_entries: int):
+        if n_entries < 1:
+            raise ConfigError(f"syscall entries: need at least 1, got {n_entries}")
+        self.n = n_entries
+        self.entries = np.zeros(n_entries, dtype=ENTRY_DTYPE)
+        self.status = self.entries["status"]          # a view: writes go to the entries
+        self.in_use = 0
+        self.submitted_count = 0
+        self.transitions: list[tuple[int, int, int]] | None = None   # (idx, from, to) when tracing
+
+    def _set(self, idx: int, new: int) -> None:
+        if self.transitions is not None:
+            self.transitions.append((idx, int(self.status[idx]), new))
+        self.status[idx] = new
+
+    def submit(self, idx: int, number: int, args: tuple[int, ...]) -> None:
+        if self.status[idx] != FREE:
+            raise EntryStateError(f"entry {idx}: cannot submit, status is {STATUS_NAMES[self.status[idx]]}")
+        e = self.entries[idx]
+        e["number"] = number
+        e["nargs"] = len(args)
+        e["args"][: len(args)] = args
+        self._set(idx, SUBMITTED)
+        self.submitted_count += 1
+        self._enqueue(idx)
+
+    def start(self, idx: int) -> None:
+        self._set(idx, BUSY)
+
+    def complete(self, idx: int, ret: int) -> None:
+        self.entries[idx]["ret"] = ret
+        self._set(idx, DONE)
+        self._completed(idx)
+
+    def cancel(self, idx: int) -> int:
+        """Mark an entry cancelled; returns the status it had (DONE: the call won the race)."""
+        if not 0 <= idx < self.n:
+            raise ConfigError(f"entry index {idx}: allowed 0..{self.n - 1}")
+        old = int(self.status[idx])
+        if old == FREE:
+            raise EntryStateError(f"entry {idx}: cannot cancel a free entry (nothing was posted)")
+        if old in (SUBMITTED, BUSY):
+            self._set(idx, CANCEL)
+        return old
+
+    def free(self, idx: int) -> None:
+        if self.status[idx] != DONE:
+            raise EntryStateError(f"entry {idx}: only a done entry can be freed, status is {STATUS_NAMES[self.status[idx]]}")
+        self._set(idx, FREE)
+        self._release(idx)
+
+
+class SyscallPages(_Table):
+    """Syscall pages: 64 entries a page, linear scans by user and kernel, a lock per page."""
+
+    interface = "pages"
+
+    def __init__(self, pages: int):
+        if pages < 1:
+            raise ConfigError(f"syscall pages: need at least 1, got {pages}")
+        super().__init__(pages * ENTRIES_PER_PAGE)
+        self.pages = pages
+        self._free = list(range(self.n))               # a heap: lowest free entry first
+        self._page_use = [0] * pages                    # non-free entries per page
+        self.active_pages = 0                           # pages holding a non-free entry
+        self._page_work: dict[int, list[int]] = {}      # page -> submitted entries (insertion-ordered)
+        self._locked: set[int] = set()
+        self._done: deque[int] = deque()
+
+    def alloc(self) -> int | None:
+        if not self._free:
+            return None
+        idx = heapq.heappop(self._free)
+        p = idx // ENTRIES_PER_PAGE
+        if self._page_use[p] == 0:
+            self.active_pages += 1
+        self._page_use[p] += 1
+        self.in_use += 1
+        return idx
+
+    def _release(self, idx: int) -> None:
+        heapq.heappush(self._free, idx)
+        p = idx // ENTRIES_PER_PAGE
+        self._page_use[p] -= 1
+        if self._page_use[p] == 0:
+            self.active_pages -= 1
+        self.in_use -= 1
+
+    def _enqueue(self, idx: int) -> None:
+        self._page_work.setdefault(idx // ENTRIES_PER_PAGE, []).append(idx)
+
+    def has_work(self) -> bool:
+        return any(p not in self._locked for p in self._page_work)
+
+    def claim(self) -> tuple[list[int], int, int | None]:
+        """Kernel: lock the first unlocked page with submitted work.
+
+        Returns (entries, entries scanned, page); the scan is one sweep over the pages in use."""
+        scanned = self.active_pages * ENTRIES_PER_PAGE
+        for p in self._page_work:
+            if p not in self._locked:
+                work = self._page_work.pop(p)
+                self._locked.add(p)
+                self.submitted_count -= len(work)
+                return work, scanned, p
+        return [], scanned, None
+
+    def release(self, page: int | None) -> None:
+        self._locked.discard(page)
+
+    def _completed(self, idx: int) -> None:
+        self._done.append(idx)
+
+    def poll(self) -> tuple[list[int], int]:
+        """User: collect done entries; returns (entries, entries scanned)."""
+        scanned = self.active_pages * ENTRIES_PER_PAGE
+        done = list(self._done)
+        self._done.clear()
+        return done, scanned
+
+    @property
+    def done_count(self) -> int:
+        return len(self._done)
+
+
+class QueueRings(_Table):
+    """Submission and completion rings: no scans, one push/pop per entry (Section 7)."""
+
+    interface = "queues"
+
+    def __init__(self, entries: int):
+        super().__init__(entries)
+        self._free = deque(range(self.n))
+        self._sq: deque[int] = deque()
+        self._cq: deque[int] = deque()
+
+    def alloc(self) -> int | None:
+        if not self._free:
+            return None
+        self.in_use += 1
+        return self._free.popleft()
+
+    def _release(self, idx: int) -> None:
+        self._free.append(idx)
+        self.in_use -= 1
+
+    def _enqueue(self, idx: int) -> None:
+        self._sq.append(idx)
+
+    def has_work(self) -> bool:
+        return bool(self._sq)
+
+    def claim(self) -> tuple[list[int], int, None]:
+        """Kernel: pop one submission (the ring's ops are counted as 'scanned' = 1)."""
+        if not self._sq:
+            return [], 1, None
+        self.submitted_count -= 1
+        return [self._sq.popleft()], 1, None
+
+    def release(self, page) -> None:
+        pass
+
+    def _completed(self, idx: int) -> None:
+        self._cq.append(idx)
+
+    def poll(self) -> tuple[list[int], int]:
+        done = list(self._cq)
+        self._cq.clear()
+        return done, len(done) + 1
+
+    @property
+    def done_count(self) -> int:
+        return len(self._cq)
+
+
+def make_table(interface: str, entries: int):
+    """`entries` is rounded up to whole pages for the page interface."""
+    if interface == "pages":
+        return SyscallPages(-(-entries // ENTRIES_PER_PAGE))
+    if interface == "queues":
+        return QueueRings(entries)
+    raise ConfigError(f"parameter 'interface': got {interface!r}; allowed: pages, queues")
+
+
+def entry_layout() -> list[dict]:
+    """Figure 2 from the dtype: field, byte offset, size."""
+    rows = []
+    for name in ENTRY_DTYPE.names:
+        dt, off = ENTRY_DTYPE.fields[name][:2]
+        if name == "args":
+            for i in range(6):
+                rows.append({"field": f"arg {i}", "offset": off + 8 * i, "bytes": 8})
+        else:
+            rows.append({"field": {"ret": "return value", "nargs": "arg count"}.get(name, name),
+                         "offset": off, "bytes": dt.itemsize})
+    return rows

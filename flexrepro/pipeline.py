@@ -1,0 +1,309 @@
+"""The reproduction pipeline behind reproduce.sh: every notebook with papermill, then the report.
+
+    python -m flexrepro.pipeline run [--quick] [--out results]
+    python -m flexrepro.pipeline sweep NOTEBOOK -p name value [-p name value ...]
+
+`run` executes notebooks/calibration.ipynb first (the other notebooks use its fitted
+parameters), then every other notebook, the scorecard notebook last, and writes the
+report. Executed copies go to results/notebooks/; each notebook writes its figures and
+tables to results/<name>/. A failing notebook stops the run, naming the executed copy
+that shows the error. Sweep points are cached as they finish (flexrepro.cache), so a
+rerun after an interrupt recomputes nothing that had finished.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import paths
+from .atomic import write_csv
+from .errors import ConfigError, FlexreproError
+from .sweep import EXECUTORS, SCHEDULER_ENV
+
+FIRST, LAST = "calibration", "scorecard"
+KERNEL = "python3"
+# Types of the parameters every notebook declares (their defaults alone do not say).
+STANDARD = {"quick": (bool,), "seeds": (int, type(None)), "executor": (str,), "out_dir": (str, type(None))}
+
+
+class NotebookFailed(FlexreproError):
+    def __init__(self, name: str, executed: Path, reason: str, log: Path):
+        super().__init__(f"notebook '{name}' failed: {reason}\n"
+                         f"  executed notebook showing the error: {executed}\n  kernel log: {log}")
+        self.name, self.executed = name, executed
+
+
+@dataclass
+class Timing:
+    notebook: str
+    seconds: float
+    status: str
+
+
+def notebook_order(nb_dir: Path = paths.NOTEBOOKS) -> list[Path]:
+    """calibration first, scorecard last, the rest by name."""
+    nbs = sorted(nb_dir.glob("*.ipynb"))
+    rank = {FIRST: 0, LAST: 2}
+    return sorted(nbs, key=lambda p: (rank.get(p.stem, 1), p.stem))
+
+
+def resolve_notebook(name: str) -> Path:
+    """`fig05`, `fig05.ipynb` or a path -> the notebook file (ConfigError when none)."""
+    p = Path(name)
+    for cand in (p, paths.NOTEBOOKS / p.name, paths.NOTEBOOKS / f"{p.name}.ipynb"):
+        if cand.suffix == ".ipynb" and cand.is_file():
+            return cand
+    known = ", ".join(q.stem for q in notebook_order())
+    raise ConfigError(f"notebook '{name}' not found; allowed: {known}")
+
+
+@contextmanager
+def _stderr_to(log: Path):
+    """Send fd 2 (the kernels' warnings and tracebacks) to a log file for the block."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "w") as f:
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def execute_notebook(nb: Path, executed: Path, parameters: dict[str, Any]) -> float:
+    """Run one notebook with papermill; seconds taken, or NotebookFailed."""
+    import papermill as pm
+
+    declared = pm.inspect_notebook(str(nb))
+    log = executed.with_suffix(".log")
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    try:
+        with _stderr_to(log):
+            pm.execute_notebook(str(nb), str(executed), kernel_name=KERNEL, progress_bar=False,
+                                cwd=str(nb.parent),
+                                parameters={k: v for k, v in parameters.items() if k in declared})
+    except pm.PapermillExecutionError as e:
+        raise NotebookFailed(nb.stem, executed, f"{e.ename}: {e.evalue}", log) from None
+    except Exception as e:  # a dead kernel, a timeout, a broken notebook file
+        raise NotebookFailed(nb.stem, executed, f"{type(e).__name__}: {e}", log) from None
+    return time.perf_counter() - t0
+
+
+def _summary(timings: list[Timing]) -> str:
+    width = max([len(t.notebook) for t in timings] + [8])
+    lines = [f"{'notebook':<{width}}  {'seconds':>8}  status", f"{'-' * width}  {'-' * 8}  ------"]
+    lines += [f"{t.notebook:<{width}}  {t.seconds:8.1f}  {t.status}" for t in timings]
+    lines.append(f"{'total':<{width}}  {sum(t.seconds for t in timings):8.1f}")
+    return "\n".join(lines)
+
+
+@contextmanager
+def _shared_dask(executor: str, scheduler: str | None):
+    """Point every notebook kernel at one scheduler (a LocalCluster unless one is given)."""
+    if executor != "dask":
+        yield
+        return
+    old = os.environ.get(SCHEDULER_ENV)
+    cluster = None
+    if not scheduler and not old:
+        from dask.distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, dashboard_address=":0")
+        scheduler = cluster.scheduler_address
+    if scheduler:
+        os.environ[SCHEDULER_ENV] = scheduler
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(SCHEDULER_ENV, None)
+        else:
+            os.environ[SCHEDULER_ENV] = old
+        if cluster is not None:
+            cluster.close()
+
+
+def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None = None,
+              executor: str = "process", scheduler: str | None = None,
+              only: list[str] | None = None, report: bool = True) -> list[Timing]:
+    """Execute the notebooks in order, then write the report; prints one line per notebook."""
+    out = Path(out).resolve()
+    nbs = notebook_order()
+    if only:
+        nbs = [resolve_notebook(n) for n in only]
+    params = {"quick": quick, "executor": executor, "out_dir": str(out)}
+    if seeds is not None:
+        params["seeds"] = seeds
+    mode = "quick" if quick else "full"
+    print(f"flexrepro: {len(nbs)} notebooks ({mode}, executor {executor}) -> {out}", flush=True)
+    timings: list[Timing] = []
+    start = time.perf_counter()
+    try:
+        with _shared_dask(executor, scheduler):
+            for i, nb in enumerate(nbs, 1):
+                print(f"[{i:2d}/{len(nbs)}] {nb.stem:<24s}", end=" ", flush=True)
+                t0 = time.perf_counter()
+                try:
+                    secs = execute_notebook(nb, out / "notebooks" / nb.name, params)
+                except NotebookFailed:
+                    timings.append(Timing(nb.stem, time.perf_counter() - t0, "FAILED"))
+                    print(f"{timings[-1].seconds:7.1f} s  FAILED", flush=True)
+                    raise
+                timings.append(Timing(nb.stem, secs, "ok"))
+                print(f"{secs:7.1f} s  ok", flush=True)
+    finally:
+        if timings:
+            df = pd.DataFrame([t.__dict__ for t in timings]).assign(mode=mode)
+            write_csv(df, out / "notebooks" / "timings.csv")
+            print("\n" + _summary(timings), flush=True)
+    if report:
+        from .report import write_report
+
+        md, html = write_report(out)
+        print(f"\nreport: {md}\n        {html}")
+    print(f"results: {out}  (executed notebooks in {out / 'notebooks'}; "
+          f"{time.perf_counter() - start:.1f} s in all)")
+    return timings
+
+
+# --- papermill sweeps -------------------------------------------------------------------
+
+def _literal(text: str) -> Any:
+    """A command-line value: a Python literal when it is one (1, 0.5, True, None, [1, 2]), else the string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _type_name(types: tuple[type, ...]) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+             list: "a list", tuple: "a tuple", dict: "a dict", type(None): "None"}
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def _allowed_types(name: str, default_src: str) -> tuple[type, ...] | None:
+    if name in STANDARD:
+        return STANDARD[name]
+    try:
+        default = ast.literal_eval(default_src)
+    except (ValueError, SyntaxError):
+        return None  # an expression: nothing to check against
+    if default is None:
+        return None
+    if isinstance(default, bool):
+        return (bool,)
+    if isinstance(default, float):
+        return (float, int)
+    return (type(default),)
+
+
+def check_parameters(nb: Path, raw: list[tuple[str, str]]) -> dict[str, Any]:
+    """Parse `-p name value` pairs and check them against the notebook's parameters cell.
+
+    An unknown name or a value whose type does not match the cell's default raises
+    ConfigError naming the parameter and what is allowed — before any kernel starts.
+    """
+    import papermill as pm
+
+    declared = pm.inspect_notebook(str(nb))
+    params: dict[str, Any] = {}
+    for name, text in raw:
+        if name not in declared:
+            raise ConfigError(f"unknown parameter '{name}' for notebook {nb.stem}; "
+                              f"allowed: {', '.join(declared)}")
+        value = _literal(text)
+        types = _allowed_types(name, declared[name]["default"])
+        if types and str in types and value is not None and not isinstance(value, str):
+            value = text          # `-p label 5` means the string "5"
+        if types and float in types and type(value) is int:
+            value = float(value)  # as the parameters cell would hold it
+        if types is not None and (not isinstance(value, types) or
+                                  (isinstance(value, bool) and bool not in types)):
+            raise ConfigError(f"parameter '{name}' of notebook {nb.stem}: got {text!r}; "
+                              f"allowed: {_type_name(types)} (default {declared[name]['default']})")
+        if name == "executor" and value not in EXECUTORS:
+            raise ConfigError(f"parameter 'executor': got {value!r}; allowed: one of {', '.join(EXECUTORS)}")
+        if name == "seeds" and value is not None and value < 1:
+            raise ConfigError(f"parameter 'seeds': got {value!r}; allowed: an integer >= 1")
+        params[name] = value
+    return params
+
+
+def _slug(params: dict[str, Any]) -> str:
+    text = "-".join(f"{k}={v}" for k, v in params.items() if k != "out_dir")
+    return re.sub(r"[^A-Za-z0-9_.=,+-]+", "_", text)[:120]
+
+
+def sweep(notebook: str, raw: list[tuple[str, str]], out: Path | None = None) -> Path:
+    """papermill one notebook with parameters into results/sweeps/; returns the executed copy."""
+    nb = resolve_notebook(notebook)
+    params = check_parameters(nb, raw)
+    base = Path(out or paths.RESULTS / "sweeps").resolve()
+    stem = nb.stem + (f"-{_slug(params)}" if _slug(params) else "")
+    params.setdefault("out_dir", str(base / stem))
+    executed = base / f"{stem}.ipynb"
+    print(f"sweep {nb.stem} {params} ...", end=" ", flush=True)
+    secs = execute_notebook(nb, executed, params)
+    print(f"{secs:.1f} s\nexecuted notebook: {executed}\noutputs: {params['out_dir']}")
+    return executed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m flexrepro.pipeline", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="execute every notebook, then write the report")
+    r.add_argument("--quick", action="store_true", help="small grids, fewer seeds")
+    r.add_argument("--seeds", type=int, default=None, help="replicates per point (default: each experiment's)")
+    r.add_argument("--executor", choices=EXECUTORS, default="process")
+    r.add_argument("--scheduler", default=None, metavar="ADDR", help="dask scheduler address")
+    r.add_argument("--out", type=Path, default=paths.RESULTS, help="results directory")
+    r.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks")
+    r.add_argument("--no-report", action="store_true")
+    s = sub.add_parser("sweep", help="papermill one notebook with parameters into results/sweeps/")
+    s.add_argument("notebook")
+    s.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    s.add_argument("--out", type=Path, default=None, help="default: results/sweeps/")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            if args.seeds is not None and args.seeds < 1:
+                raise ConfigError(f"parameter 'seeds': got {args.seeds}; allowed: an integer >= 1")
+            reproduce(args.out, quick=args.quick, seeds=args.seeds, executor=args.executor,
+                      scheduler=args.scheduler, only=args.only, report=not args.no_report)
+        else:
+            sweep(args.notebook, [tuple(p) for p in args.parameter], args.out)
+    except NotebookFailed as e:
+        print(f"\nflexrepro: {e}", file=sys.stderr)
+        return 1
+    except FlexreproError as e:
+        print(f"flexrepro: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nflexrepro: interrupted; run again to resume (finished points are cached)", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

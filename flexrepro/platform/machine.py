@@ -1,0 +1,177 @@
+"""Cores running code segments: cycles and misses from the occupancy model.
+
+The cycles of a segment are `instructions * base_cpi + sum_s refills_s * penalty_s`, where
+the refills come from each structure's occupancy (private L1i/L1d/L2/dTLB per core, one L3
+shared by all cores) and a refill's penalty is the extra latency of the level that serves
+it (Table 3: an L1 miss is served by the L2, an L2 miss by the L3, an L3 miss by memory),
+divided for data levels by a fitted overlap factor (memory-level parallelism and hardware
+prefetching hide part of the latency). Instruction-cache misses stall the front end and
+are not overlapped; a dTLB miss costs an STLB hit.
+
+Plain floats and dicts: `Core.run` is called ~10^6 times per server simulation.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..errors import ConfigError
+from .occupancy import Occupancy
+from .params import ModelParams
+from .profile import DOMAINS, MODELLED, CodeProfile
+from .spec import PlatformSpec
+
+MAX_CORES = 64
+
+
+@dataclass(slots=True)
+class Segment:
+    cycles: float
+    instructions: float
+    domain: str
+    profile: str
+    misses: dict[str, float]
+
+
+def penalties(spec: PlatformSpec, params: ModelParams) -> dict[str, float]:
+    """Effective cycles per refill of each modelled structure."""
+    lat = {s: spec.structures[s].latency_cycles for s in ("l2", "l3")}
+    p = params.platform
+    return {
+        "l1i": lat["l2"],
+        "l1d": lat["l2"] / p["overlap_l1d"],
+        "l2": (lat["l3"] - lat["l2"]) / p["overlap_l2"],
+        "l3": (spec.memory_latency_cycles - lat["l3"]) / p["overlap_l3"],
+        "dtlb": p["tlb_miss_cycles"],
+    }
+
+
+def _new_counters() -> dict[str, dict[str, float]]:
+    return {d: dict.fromkeys(("instructions", "cycles", *MODELLED), 0.0) for d in DOMAINS}
+
+
+class Core:
+    """One core: private structures, a reference to the shared L3, counters per domain."""
+
+    def __init__(self, machine: "Machine", index: int):
+        self.machine = machine
+        self.index = index
+        spec = machine.spec
+        self.structures = {s: (machine.l3 if s == "l3" else Occupancy(s, spec.capacity(s))) for s in MODELLED}
+        self.counters = _new_counters()
+
+    def run(self, profile: CodeProfile, instructions: float) -> Segment:
+        """Execute `instructions` of `profile`; update occupancy and counters."""
+        if not instructions >= 0:
+            raise ConfigError(f"Core.run: 'instructions' must be >= 0, got {instructions!r}")
+        plan = self.machine._plan(profile)
+        cycles = instructions * profile.base_cpi
+        misses = {}
+        structures = self.structures
+        for s, w, inv_reuse, penalty in plan:
+            m = structures[s].touch(profile, w, 1.0 - math.exp(-instructions * inv_reuse))
+            misses[s] = m
+            cycles += m * penalty
+        c = self.counters[profile.domain]
+        c["instructions"] += instructions
+        c["cycles"] += cycles
+        for s, m in misses.items():
+            c[s] += m
+        return Segment(cycles, instructions, profile.domain, profile.name, misses)
+
+    def trap_cycles(self) -> float:
+        """Direct cost of one synchronous mode-switch round trip (entry + exit + user pipeline)."""
+        m = self.machine
+        return m.spec.syscall_entry_cycles + m.spec.syscall_exit_cycles + m.params.platform["user_direct_cycles"]
+
+    def trap(self) -> float:
+        """Charge one trap round trip: entry/exit to the kernel domain, the pipeline refill
+        that follows the return to the user domain (as the null-syscall curve measures it)."""
+        m = self.machine
+        kernel = m.spec.syscall_entry_cycles + m.spec.syscall_exit_cycles
+        user = m.params.platform["user_direct_cycles"]
+        self.counters["kernel"]["cycles"] += kernel
+        self.counters["user"]["cycles"] += user
+        return kernel + user
+
+    def resident_fraction(self, profile: CodeProfile, structure: str) -> float:
+        """Resident fraction of the profile's working set in one structure (for tests, plots)."""
+        if structure not in self.structures:
+            raise ConfigError(f"unknown structure '{structure}'; allowed: {', '.join(MODELLED)}")
+        return self.structures[structure].fraction(profile, profile.working_set.get(structure, 0.0))
+
+
+class Machine:
+    """`cores` cores of the platform sharing one L3."""
+
+    def __init__(self, spec: PlatformSpec, params: ModelParams, cores: int | None = None):
+        cores = spec.cores if cores is None else cores
+        if isinstance(cores, bool) or not isinstance(cores, int) or not 1 <= cores <= MAX_CORES:
+            raise ConfigError(f"parameter 'cores': got {cores!r}; allowed: an integer in [1, {MAX_CORES}]")
+        self.spec = spec
+        self.params = params
+        self.penalty = penalties(spec, params)
+        self.l3 = Occupancy("l3", spec.capacity("l3"))
+        self._plans: dict[CodeProfile, tuple] = {}
+        self.cores = [Core(self, i) for i in range(cores)]
+
+    def core(self, index: int) -> Core:
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self.cores):
+            raise ConfigError(f"core index: got {index!r}; allowed: an integer in [0, {len(self.cores) - 1}]")
+        return self.cores[index]
+
+    def _plan(self, profile: CodeProfile) -> tuple:
+        """Per-profile constants, validated against this platform once."""
+        plan = self._plans.get(profile)
+        if plan is None:
+            if not isinstance(profile, CodeProfile):
+                raise ConfigError(f"Core.run: expected a CodeProfile, got {type(profile).__name__}")
+            rows = []
+            for s, w in profile.working_set.items():
+                cap = self.spec.capacity(s)
+                if w > cap:
+                    raise ConfigError(f"profile '{profile.name}': working_set['{s}'] = {w:g} exceeds the "
+                                      f"structure's capacity {cap}")
+                if w > 0:
+                    rows.append((s, float(w), 1.0 / profile.reuse_instructions[s], self.penalty[s]))
+            plan = self._plans[profile] = tuple(rows)
+        return plan
+
+    def transfer(self, lines: float, src: int = 0, dst: int = 1, domain: str | None = None) -> float:
+        """Cycles for `dst` to read `lines` cache lines last written on core `src`.
+
+        On the same core the lines are still in its private caches (free). Across cores the
+        inclusive L3 forwards each line from the owner's private cache: an L2 miss served by
+        the L3 plus the snoop of the owner (one more L2 access), overlapped like other L2
+        misses. With `domain`, the reads count as L1d and L2 misses of `dst` in that domain.
+        """
+        if not lines >= 0:
+            raise ConfigError(f"transfer: 'lines' must be >= 0, got {lines!r}")
+        self.core(src)
+        dst_core = self.core(dst)
+        if src == dst or lines == 0:
+            return 0.0
+        lat = self.spec.structures
+        cycles = lines * (lat["l3"].latency_cycles + lat["l2"].latency_cycles) / self.params.platform["overlap_l2"]
+        if domain is not None:
+            if domain not in DOMAINS:
+                raise ConfigError(f"transfer: 'domain' must be one of {', '.join(DOMAINS)}, got {domain!r}")
+            c = dst_core.counters[domain]
+            c["cycles"] += cycles
+            c["l1d"] += lines
+            c["l2"] += lines
+        return cycles
+
+    def counters(self) -> list[dict]:
+        """One row per (core, domain): instructions, cycles and `<structure>_misses`."""
+        rows = []
+        for core in self.cores:
+            for d in DOMAINS:
+                c = core.counters[d]
+                rows.append({"core": core.index, "domain": d, "instructions": c["instructions"],
+                             "cycles": c["cycles"], **{f"{s}_misses": c[s] for s in MODELLED}})
+        return rows
+
+    def reset_counters(self) -> None:
+        for core in self.cores:
+            core.counters = _new_counters()

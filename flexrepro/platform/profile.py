@@ -1,0 +1,68 @@
+"""Code profiles: what a stretch of user or kernel code needs from the processor.
+
+A profile is the model's description of one body of code (Xalan's user code, the kernel's
+pwrite path, ...): its CPI when everything it reuses is resident (`base_cpi`), and per
+modelled structure its **working set** (lines or entries it keeps reusing, at most the
+structure's capacity) and its **reuse interval** (instructions over which it touches a
+fraction 1 - 1/e of that working set). The footprint of a segment of I instructions is
+`W * (1 - exp(-I / reuse))`: it grows with the segment's length and saturates at the
+working set (the uniform-reuse footprint curve of Thiebaut & Stone).
+
+Modelled structures: `l1i`, `l1d`, `l2`, `l3` and one TLB, `dtlb` (the 64-entry L1 data
+TLB). Why one TLB, and that one: the OSDI'10 footprint table (our calibration data) reports
+evictions from the L1 dTLB only; Linux 2.6.33 on x86-64 maps kernel text with 2 MiB pages
+and marks kernel entries global, so a system call costs the user a handful of iTLB entries
+at most and flushes nothing; and the 512-entry STLB backs both L1 TLBs, so an L1 dTLB miss
+mostly costs an STLB hit (the `tlb_miss_cycles` of the parameter file). Figure 10 reports a
+single TLB miss rate, which this structure provides.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import ConfigError
+
+MODELLED = ("l1i", "l1d", "l2", "l3", "dtlb")
+DOMAINS = ("user", "kernel")
+
+
+@dataclass(frozen=True, eq=False)   # identity hash: the occupancy state is keyed by profile
+class CodeProfile:
+    name: str
+    domain: str
+    base_cpi: float
+    working_set: dict[str, float] = field(default_factory=dict)
+    reuse_instructions: dict[str, float] = field(default_factory=dict)
+    instructions: float | None = None   # typical instructions per invocation (kernel paths)
+    provenance: str = ""
+
+    def __post_init__(self):
+        def fail(what):
+            raise ConfigError(f"profile '{self.name}': {what}")
+        if self.domain not in DOMAINS:
+            fail(f"domain must be one of {', '.join(DOMAINS)}, got {self.domain!r}")
+        if not (isinstance(self.base_cpi, (int, float)) and self.base_cpi > 0):
+            fail(f"base_cpi must be a number > 0, got {self.base_cpi!r}")
+        for key, table in (("working_set", self.working_set), ("reuse_instructions", self.reuse_instructions)):
+            for s, v in table.items():
+                if s not in MODELLED:
+                    fail(f"{key}: unknown structure '{s}'; allowed: {', '.join(MODELLED)}")
+                if not isinstance(v, (int, float)) or v < 0 or v != v:
+                    fail(f"{key}['{s}'] must be a number >= 0, got {v!r}")
+        for s, w in self.working_set.items():
+            if w > 0 and self.reuse_instructions.get(s, 0) <= 0:
+                fail(f"reuse_instructions['{s}'] must be > 0 for a non-empty working set")
+        if self.instructions is not None and not self.instructions >= 0:
+            fail(f"instructions must be >= 0, got {self.instructions!r}")
+
+    def to_dict(self) -> dict:
+        return {"domain": self.domain, "base_cpi": self.base_cpi, "working_set": dict(self.working_set),
+                "reuse_instructions": dict(self.reuse_instructions), "instructions": self.instructions,
+                "provenance": self.provenance}
+
+    @classmethod
+    def from_dict(cls, name: str, d: dict) -> "CodeProfile":
+        unknown = set(d) - {"domain", "base_cpi", "working_set", "reuse_instructions", "instructions", "provenance"}
+        if unknown:
+            raise ConfigError(f"profile '{name}': unknown field(s) {sorted(unknown)}")
+        return cls(name=name, **d)

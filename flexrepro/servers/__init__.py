@@ -1,0 +1,1 @@
+"""Server models written as event handlers on a `flexrepro.runtime` event loop."""

@@ -1,0 +1,180 @@
+"""One measured run of memcached under memslap: machine + kernel + server + testbed + client.
+
+`simulate(system, cores, connections, seed, ...)` returns one plain row: client-side
+throughput and latency, and what the hardware counters of the paper would show over the
+measured window (after the warm-up): syscalls per request, instructions and IPC per mode,
+misses per structure and mode, per-core utilisation, batch sizes, cache hit rate, lock
+contention, simulated events. Shared by the calibration (Table 1 condition) and the
+experiments (table1, fig05, fig06).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+
+import simpy
+
+from ..errors import ConfigError
+from ..kernel import Kernel, Listener, load_catalogue
+from ..kernel.kernel import Counters
+from ..kernel.pages import ENTRIES_PER_PAGE
+from ..platform import MODELLED, Machine, ModelParams, load_params, load_platform
+from ..seeds import rng
+from ..workloads.memslap import Memslap
+from ..workloads.network import Testbed
+from .memcached import (KERNEL_PROFILE, USER_PROFILE, Cache, EpollMemcached, FlexscMemcached, MemcachedParams,
+                        load_memcached)
+
+SYSTEMS = ("epoll", "flexsc")
+INTERFACES = ("pages", "queues")
+NET_CALLS = ("read", "sendmsg", "write", "epoll_wait", "epoll_ctl", "accept", "close")
+DEFAULT_PAGES = 8          # FlexSC's default: 8 syscall pages (512 entries) per core (OSDI'10)
+
+
+def memcached_catalogue(params: ModelParams):
+    """The catalogue with memcached's network calls on the fitted memcached kernel profile.
+
+    The profile's `instructions` is the fitted length of a socket read(); the other calls keep
+    their catalogue proportions to read (one common scale: the same TCP/socket code base)."""
+    cat = load_catalogue()
+    prof = params.profile(KERNEL_PROFILE)
+    scale = prof.instructions / cat["read"].instructions
+    return cat.with_overrides({n: {"profile": KERNEL_PROFILE, "instructions": cat[n].instructions * scale,
+                                   "per_item_instructions": cat[n].per_item_instructions * scale}
+                               for n in NET_CALLS})
+
+
+def pages_for(connections: int, cores: int) -> int:
+    """Syscall pages per core: FlexSC's default 8, or enough for a read and a reply per
+    connection (libflexsc keeps a read outstanding on every connection; our choice, the
+    paper does not say how many pages its memcached mapped)."""
+    return max(DEFAULT_PAGES, ceil(2 * connections / (ENTRIES_PER_PAGE * cores)))
+
+
+def default_window(connections: int) -> tuple[int, int]:
+    """(warm-up, measured) requests: every connection cycles a few times before measuring."""
+    return 3 * connections + 1500, max(3000, 2 * connections)
+
+
+@dataclass
+class Bench:
+    """Everything of one run, wired together (tests inspect it; `simulate` runs it)."""
+    env: simpy.Environment
+    machine: Machine
+    kernel: Kernel
+    server: object
+    cache: Cache
+    client: Memslap
+    window: dict
+
+    def run(self) -> dict:
+        self.server.start()
+        self.client.start()
+        self.env.run(until=self.client.done)
+        return _row(self)
+
+
+def build(system: str, cores: int, connections: int, seed: int, warmup: int | None = None,
+          measure: int | None = None, interface: str = "pages", params: ModelParams | None = None,
+          mc: MemcachedParams | None = None) -> Bench:
+    if system not in SYSTEMS:
+        raise ConfigError(f"parameter 'system': got {system!r}; allowed: one of {', '.join(SYSTEMS)}")
+    if interface not in INTERFACES:
+        raise ConfigError(f"parameter 'interface': got {interface!r}; allowed: one of {', '.join(INTERFACES)}")
+    spec = load_platform()
+    params = params or load_params()
+    mc = mc or load_memcached(user_instructions=params.profile(USER_PROFILE).instructions)
+    w0, m0 = default_window(connections)
+    warmup, measure = (w0 if warmup is None else warmup), (m0 if measure is None else measure)
+
+    env = simpy.Environment()
+    machine = Machine(spec, params, cores)
+    kernel = Kernel(env, machine, params, catalogue=memcached_catalogue(params))
+    r = rng(seed)
+    listener = Listener(env)
+    client = Memslap(Testbed.build(env, "memslap", spec.clock_ghz), listener, connections, r, warmup, measure)
+    cache = Cache(mc.cache_items)
+    cache.prefill(client.key_population, r)
+    if system == "epoll":
+        server = EpollMemcached(kernel, mc, cache, listener, cores)
+    else:
+        server = FlexscMemcached(kernel, mc, cache, listener, cores, interface, pages_for(connections, cores))
+    window = {"t0": 0.0, "requests": 0, "hits": 0, "misses": 0, "lock": (0, 0), "futex": 0}
+    bench = Bench(env, machine, kernel, server, cache, client, window)
+
+    def open_window():
+        machine.reset_counters()
+        kernel.counters = Counters()
+        window.update(t0=env.now, requests=server.requests, hits=cache.hits, misses=cache.misses,
+                      lock=(server.lock.acquisitions, server.lock.contended) if server.lock else (0, 0),
+                      futex=server.futex_calls)
+
+    client.on_warm.append(open_window)
+    return bench
+
+
+def simulate(system: str, cores: int, connections: int, seed: int, **kw) -> dict:
+    """One measured run (see `build` for the keyword arguments); returns its row."""
+    return build(system, cores, connections, seed, **kw).run()
+
+
+def _row(b: Bench) -> dict:
+    env, machine, kernel, server, cache, client, window = b.env, b.machine, b.kernel, b.server, b.cache, b.client, b.window
+    cores = len(machine.cores)
+    spec = machine.spec
+    elapsed = env.now - window["t0"]
+    requests = server.requests - window["requests"]
+    cnt = kernel.counters
+    sync = sum(c for (n, m), c in cnt.syscalls.items() if m == "sync" and n != "flexsc_wait")
+    exless = sum(c for (n, m), c in cnt.syscalls.items() if m == "exceptionless")
+    waits = cnt.syscalls.get(("flexsc_wait", "sync"), 0)
+    traps = sync + waits
+    rows = machine.counters()
+    tot = {d: {k: sum(r[k] for r in rows if r["domain"] == d) for k in ("instructions", "cycles",
+                                                                       *(f"{s}_misses" for s in MODELLED))}
+           for d in ("user", "kernel")}
+    # hardware counters attribute a trap's direct cost to both modes: the user-side pipeline
+    # refill to user cycles, entry + exit to kernel cycles
+    user_cycles = tot["user"]["cycles"] + traps * machine.params.platform["user_direct_cycles"]
+    kernel_cycles = tot["kernel"]["cycles"] + traps * (spec.syscall_entry_cycles + spec.syscall_exit_cycles)
+    ui, ki = tot["user"]["instructions"], tot["kernel"]["instructions"]
+    calls = sync + exless
+    gets = (cache.hits - window["hits"]) + (cache.misses - window["misses"])
+    acq = (server.lock.acquisitions - window["lock"][0]) if server.lock else 0
+    cont = (server.lock.contended - window["lock"][1]) if server.lock else 0
+    busy = {c: cnt.busy.get((c, "user"), 0.0) + cnt.busy.get((c, "kernel"), 0.0) for c in range(cores)}
+    out = client.summary()
+    row = {
+        "throughput_rps": out["throughput_rps"], "mean_latency_s": out["mean_latency_s"],
+        "requests": requests, "client_requests": out["requests"],
+        "syscalls_per_request": calls / requests if requests else float("nan"),
+        "sync_syscalls_per_request": sync / requests if requests else float("nan"),
+        "flexsc_waits_per_request": waits / requests if requests else float("nan"),
+        "user_instructions_per_request": ui / requests if requests else float("nan"),
+        "kernel_instructions_per_request": ki / requests if requests else float("nan"),
+        "user_instructions_per_syscall": ui / calls if calls else float("nan"),
+        "kernel_instructions_per_syscall": ki / calls if calls else float("nan"),
+        "user_ipc": ui / user_cycles if user_cycles else float("nan"),
+        "kernel_ipc": ki / kernel_cycles if kernel_cycles else float("nan"),
+        "user_cpi": user_cycles / ui if ui else float("nan"),
+        "kernel_cpi": kernel_cycles / ki if ki else float("nan"),
+        "mean_batch": cnt.summary()["mean_batch"],
+        "hit_rate": (cache.hits - window["hits"]) / gets if gets else float("nan"),
+        "lock_contention": cont / acq if acq else 0.0,
+        "futex_calls_per_request": (server.futex_calls - window["futex"]) / requests if requests else 0.0,
+        "client_utilisation": out["client_utilisation"],
+        "link_to_server_utilisation": out["link_to_server_utilisation"],
+        "link_to_client_utilisation": out["link_to_client_utilisation"],
+        "duplicates": out["duplicates"], "unexpected_replies": out["unexpected_replies"],
+        "sent": out["sent"], "answered": out["answered"],
+        "sim_events": next(env._eid),     # SimPy's event serial: events scheduled so far
+    }
+    for c in range(cores):
+        row[f"util_core{c}"] = busy[c] / elapsed if elapsed else 0.0
+    row["util_min"] = min(row[f"util_core{c}"] for c in range(cores))
+    row["util_max"] = max(row[f"util_core{c}"] for c in range(cores))
+    for d in ("user", "kernel"):
+        for s in MODELLED:
+            row[f"{d}_{s}_misses_per_request"] = tot[d][f"{s}_misses"] / requests if requests else float("nan")
+            row[f"{d}_{s}_mpki"] = 1000 * tot[d][f"{s}_misses"] / tot[d]["instructions"] if tot[d]["instructions"] else float("nan")
+    return row

@@ -1,0 +1,176 @@
+"""One measured run of nginx under ApacheBench or httperf: machine + kernel + server + testbed + client.
+
+`simulate(system, cores, workload, load, seed, ...)` returns one plain row: client-side
+throughput (req/s and Mbps of reply bytes), latency, timeouts and errors, and what the
+paper's hardware counters would show over the measured window: syscalls per request (by
+call), instructions and IPC per mode, misses per structure and mode, per-core utilisation,
+batch sizes, simulated events. `load` is the ApacheBench concurrency or the httperf offered
+request rate. Shared by the calibration (Table 1 condition) and the experiments.
+"""
+from __future__ import annotations
+
+from math import ceil
+
+import simpy
+
+from ..errors import ConfigError
+from ..kernel import Kernel, Listener, load_catalogue
+from ..kernel.kernel import Counters
+from ..kernel.pages import ENTRIES_PER_PAGE
+from ..platform import MODELLED, Machine, ModelParams, load_params, load_platform
+from ..seeds import rng
+from ..workloads.apachebench import ApacheBench, load_apachebench
+from ..workloads.httperf import Httperf, load_httperf
+from ..workloads.network import Testbed
+from .nginx import KERNEL_PROFILE, USER_PROFILE, EpollNginx, FlexscNginx, NginxParams, load_nginx
+
+SYSTEMS = ("epoll", "flexsc")
+WORKLOADS = ("apachebench", "httperf")
+INTERFACES = ("pages", "queues")
+CALLS = ("accept", "recv", "open", "fstat", "setsockopt", "writev", "sendfile", "write", "close",
+         "epoll_wait", "epoll_ctl")
+DEFAULT_PAGES = 8          # FlexSC's default: 8 syscall pages (512 entries) per core (OSDI'10)
+HTTPERF_WINDOW_S = (0.02, 0.04)
+
+
+def nginx_catalogue(params: ModelParams):
+    """The catalogue with nginx's calls on the fitted nginx kernel profile.
+
+    The profile's `instructions` is the fitted length of a socket recv(); the other calls keep
+    their catalogue proportions to it (one common scale: the same kernel code base)."""
+    cat = load_catalogue()
+    prof = params.profile(KERNEL_PROFILE)
+    scale = prof.instructions / cat["recv"].instructions
+    return cat.with_overrides({n: {"profile": KERNEL_PROFILE, "instructions": cat[n].instructions * scale,
+                                   "per_item_instructions": cat[n].per_item_instructions * scale}
+                               for n in CALLS})
+
+
+def pages_for(connections: int, cores: int) -> int:
+    """Syscall pages per core: FlexSC's default 8, or room for two outstanding calls per
+    connection (our choice; the paper does not say how many pages its nginx mapped)."""
+    return max(DEFAULT_PAGES, ceil(2 * connections / (ENTRIES_PER_PAGE * cores)))
+
+
+def ab_window(concurrency: int) -> tuple[int, int]:
+    """(warm-up, measured) requests: every client completes a couple of requests first."""
+    return 2 * concurrency + 500, max(1500, concurrency)
+
+
+def simulate(system: str, cores: int, workload: str, load: float, seed: int, warmup=None, measure=None,
+             interface: str = "pages", params: ModelParams | None = None, ng: NginxParams | None = None) -> dict:
+    if system not in SYSTEMS:
+        raise ConfigError(f"parameter 'system': got {system!r}; allowed: one of {', '.join(SYSTEMS)}")
+    if workload not in WORKLOADS:
+        raise ConfigError(f"parameter 'workload': got {workload!r}; allowed: one of {', '.join(WORKLOADS)}")
+    if interface not in INTERFACES:
+        raise ConfigError(f"parameter 'interface': got {interface!r}; allowed: one of {', '.join(INTERFACES)}")
+    if isinstance(cores, bool) or not isinstance(cores, int) or cores < 1:
+        raise ConfigError(f"parameter 'cores': got {cores!r}; allowed: an integer >= 1")
+    spec = load_platform()
+    params = params or load_params()
+    ng = ng or load_nginx(user_instructions=params.profile(USER_PROFILE).instructions)
+
+    env = simpy.Environment()
+    machine = Machine(spec, params, cores)
+    kernel = Kernel(env, machine, params, catalogue=nginx_catalogue(params))
+    r = rng(seed)
+    listener = Listener(env)
+    if workload == "apachebench":
+        if isinstance(load, bool) or int(load) != load or load < 1:
+            raise ConfigError(f"parameter 'concurrency': got {load!r}; allowed: an integer >= 1")
+        w0, m0 = ab_window(int(load))
+        ab = load_apachebench()
+        client = ApacheBench(Testbed.build(env, "apachebench", spec.clock_ghz), listener, int(load),
+                             w0 if warmup is None else warmup, m0 if measure is None else measure, ab)
+        keepalive, line, agent, conns = False, f"GET {ab.request_path} HTTP/1.0", "ApacheBench/2.3", int(load)
+    else:
+        if not load > 0:
+            raise ConfigError(f"parameter 'rate': got {load!r}; allowed: a number > 0 (requests/s)")
+        hp = load_httperf()
+        w0, m0 = HTTPERF_WINDOW_S
+        client = Httperf(Testbed.build(env, "httperf", spec.clock_ghz), listener, float(load), r,
+                         w0 if warmup is None else warmup, m0 if measure is None else measure, hp)
+        keepalive, line, agent = True, f"GET {hp.request_path} HTTP/1.1", "httperf/0.9.0"
+        # at most every session of the run open at once
+        conns = ceil(load / hp.requests_per_connection * (client._warmup + client._measure) / spec.clock_ghz / 1e9)
+    kw = dict(request_line=line, user_agent=agent)
+    if system == "epoll":
+        server = EpollNginx(kernel, ng, listener, cores, keepalive, **kw)
+    else:
+        server = FlexscNginx(kernel, ng, listener, cores, keepalive, interface, pages_for(conns, cores), **kw)
+
+    window = {}
+
+    def open_window():
+        machine.reset_counters()
+        kernel.counters = Counters()
+        window.update(t0=env.now, requests=server.requests, connections=server.connections,
+                      mutex=(server.mutex.acquisitions, server.mutex.failures) if getattr(server, "mutex", None) else (0, 0))
+
+    client.on_warm.append(open_window)
+    server.start()
+    client.start()
+    env.run(until=client.done)
+    return _row(env, machine, kernel, server, client, window, cores)
+
+
+def _row(env, machine, kernel, server, client, window, cores) -> dict:
+    spec = machine.spec
+    elapsed = env.now - window["t0"]
+    requests = server.requests - window["requests"]
+    per = (lambda v: v / requests) if requests else (lambda v: float("nan"))
+    cnt = kernel.counters
+    sync = sum(c for (n, m), c in cnt.syscalls.items() if m == "sync" and n != "flexsc_wait")
+    exless = sum(c for (n, m), c in cnt.syscalls.items() if m == "exceptionless")
+    waits = cnt.syscalls.get(("flexsc_wait", "sync"), 0)
+    traps = sync + waits
+    rows = machine.counters()
+    keys = ("instructions", "cycles", *(f"{s}_misses" for s in MODELLED))
+    tot = {d: {k: sum(r[k] for r in rows if r["domain"] == d) for k in keys} for d in ("user", "kernel")}
+    # hardware counters attribute a trap's direct cost to both modes: the user-side pipeline
+    # refill to user cycles, entry + exit to kernel cycles
+    user_cycles = tot["user"]["cycles"] + traps * machine.params.platform["user_direct_cycles"]
+    kernel_cycles = tot["kernel"]["cycles"] + traps * (spec.syscall_entry_cycles + spec.syscall_exit_cycles)
+    ui, ki = tot["user"]["instructions"], tot["kernel"]["instructions"]
+    calls = sync + exless
+    out = client.summary()
+    busy = {c: cnt.busy.get((c, "user"), 0.0) + cnt.busy.get((c, "kernel"), 0.0) for c in range(cores)}
+    acq = fail = 0
+    if getattr(server, "mutex", None):
+        acq = server.mutex.acquisitions - window["mutex"][0]
+        fail = server.mutex.failures - window["mutex"][1]
+    row = {
+        "throughput_rps": out["throughput_rps"], "reply_mbps": out["reply_mbps"],
+        "mean_latency_s": out["mean_latency_s"], "requests": requests, "client_requests": out["requests"],
+        "connections": server.connections - window["connections"],
+        "syscalls_per_request": per(calls), "sync_syscalls_per_request": per(sync),
+        "flexsc_waits_per_request": per(waits),
+        "user_instructions_per_request": per(ui), "kernel_instructions_per_request": per(ki),
+        "user_instructions_per_syscall": ui / calls if calls else float("nan"),
+        "kernel_instructions_per_syscall": ki / calls if calls else float("nan"),
+        "user_ipc": ui / user_cycles if user_cycles else float("nan"),
+        "kernel_ipc": ki / kernel_cycles if kernel_cycles else float("nan"),
+        "user_cpi": user_cycles / ui if ui else float("nan"),
+        "kernel_cpi": kernel_cycles / ki if ki else float("nan"),
+        "mean_batch": cnt.summary()["mean_batch"], "eagain_per_request": per(cnt.events.get("eagain", 0)),
+        "accept_mutex_acquisitions": acq, "accept_mutex_failures": fail,
+        "client_utilisation": out["client_utilisation"],
+        "link_to_server_utilisation": out["link_to_server_utilisation"],
+        "link_to_client_utilisation": out["link_to_client_utilisation"],
+        "sent": out["sent"], "answered": out["answered"], "duplicates": out["duplicates"],
+        "unexpected_replies": out["unexpected_replies"], "timeouts": out["timeouts"], "errors": out["errors"],
+        "outstanding": out.get("outstanding", 0),
+        "sim_events": next(env._eid),     # SimPy's event serial: events scheduled so far
+    }
+    for name in CALLS:
+        row[f"calls_{name}_per_request"] = per(cnt.syscalls.get((name, "sync"), 0) +
+                                               cnt.syscalls.get((name, "exceptionless"), 0))
+    for c in range(cores):
+        row[f"util_core{c}"] = busy[c] / elapsed if elapsed else 0.0
+    row["util_min"] = min(row[f"util_core{c}"] for c in range(cores))
+    for d in ("user", "kernel"):
+        for s in MODELLED:
+            row[f"{d}_{s}_misses_per_request"] = per(tot[d][f"{s}_misses"])
+            row[f"{d}_{s}_mpki"] = 1000 * tot[d][f"{s}_misses"] / tot[d]["instructions"] if tot[d]["instructions"] else float("nan")
+    return row

@@ -1,0 +1,89 @@
+"""ApacheBench (ab): closed loop of C concurrent clients, a new connection per request.
+
+One cycle per client: client CPU (connection set-up + request) -> three-way handshake with
+the request right behind the final ACK -> the server's reply -> the client closes (FIN) and
+starts the next cycle. Latency is measured at the client, from the start of the cycle to the
+reply's arrival, as ab reports it; with no think time, Little's law C = X x R holds for the
+measured window.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import ConfigError
+from ..kernel.net import Listener, Message
+from .client import ClientConn, LoadGenerator, Request
+from .network import DATA, Testbed
+
+GET = "get"
+
+
+@dataclass(frozen=True)
+class ApacheBenchParams:
+    request_path: str
+    host: str
+    file_bytes: int
+
+    def __post_init__(self):
+        if not isinstance(self.file_bytes, int) or self.file_bytes < 0:
+            raise ConfigError(f"parameter 'file_bytes': got {self.file_bytes!r}; allowed: an integer >= 0")
+
+    def request_bytes(self) -> int:
+        return len(f"GET {self.request_path} HTTP/1.0\r\nHost: {self.host}\r\n"
+                   "User-Agent: ApacheBench/2.3\r\nAccept: */*\r\n\r\n")
+
+
+def load_apachebench(path: str | Path = DATA / "apachebench.toml") -> ApacheBenchParams:
+    with open(path, "rb") as f:
+        return ApacheBenchParams(**tomllib.load(f))
+
+
+class ApacheBench(LoadGenerator):
+    def __init__(self, testbed: Testbed, listener: Listener, concurrency: int,
+                 warmup: int, measure: int, params: ApacheBenchParams | None = None):
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigError(f"parameter 'concurrency': got {concurrency!r}; allowed: an integer >= 1")
+        if warmup < 0 or measure < 1:
+            raise ConfigError(f"parameters 'warmup'/'measure': got {warmup!r}/{measure!r}; "
+                              "allowed: warmup >= 0 and measure >= 1")
+        super().__init__(testbed, listener)
+        self.p = params or load_apachebench()
+        self.concurrency, self.warmup, self.measure = concurrency, warmup, measure
+        self.completed = 0
+        self.on_warm: list[Callable[[], None]] = []
+        self.done = self.env.event()
+
+    def start(self) -> None:
+        if self.warmup == 0:
+            self._open_window()
+        for _ in range(self.concurrency):
+            self._next(self.new_conn())
+
+    def _next(self, conn: ClientConn) -> None:
+        req = self.make_request(conn, GET, self.p.request_bytes(), file_bytes=self.p.file_bytes)
+        req.started = self.env.now
+        cpu = self.tb.client
+        cpu.run(cpu.connection_cycles + cpu.request_cycles, self.open, conn, _noop, req)
+
+    def on_reply(self, conn: ClientConn, req: Request, msg: Message) -> None:
+        self.close(conn)
+        self.completed += 1
+        if self.completed == self.warmup:
+            self._open_window()
+        elif self.ledger.measuring and self.ledger.measured >= self.measure:
+            if not self.done.triggered:
+                self.done.succeed()
+            return
+        self._next(conn)
+
+    def _open_window(self) -> None:
+        self.start_measuring()
+        for fn in self.on_warm:
+            fn()
+
+
+def _noop(conn: ClientConn) -> None:
+    """Nothing to do once the connection is up: the request travelled with the final ACK."""

@@ -1,0 +1,139 @@
+"""memslap: a closed-loop memcached load generator (C persistent connections, 90% get / 10% set).
+
+Each connection has at most one request outstanding (memaslap's default: no multi-get, no
+pipelining). One request cycle: the client CPU builds the command (after parsing the previous
+reply) -> the command crosses the link -> the server answers -> the reply crosses back -> the
+next cycle starts. Keys are drawn uniformly from the connection's own window of keys
+(`window_keys_per_connection`), ops are sets with probability `set_fraction`; all draws come
+from `rng(seed)` in blocks. Request and reply sizes follow memcached's ASCII protocol.
+
+The run has a warm-up (`warmup` completed requests and a first reply on every connection,
+for the server's and caches' steady state) and a measured window of `measure` requests; `done` fires at its end, and `on_warm`
+callbacks run when the window opens (the experiment resets the machine's counters there).
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..kernel.net import Listener, Message
+from .client import ClientConn, LoadGenerator, Request
+from .network import DATA, Testbed
+
+GET, SET = "get", "set"
+_BLOCK = 4096
+
+
+@dataclass(frozen=True)
+class MemslapParams:
+    key_bytes: int
+    value_bytes: int
+    set_fraction: float
+    window_keys_per_connection: int
+
+    def __post_init__(self):
+        for name in ("key_bytes", "value_bytes", "window_keys_per_connection"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1:
+                raise ConfigError(f"parameter '{name}': got {v!r}; allowed: an integer >= 1")
+        if not 0.0 <= self.set_fraction <= 1.0:
+            raise ConfigError(f"parameter 'set_fraction': got {self.set_fraction!r}; allowed: a number in [0, 1]")
+
+    # memcached ASCII protocol (memcached 1.4 doc/protocol.txt), flags 0, no expiry
+    def get_bytes(self) -> int:
+        return len("get ") + self.key_bytes + len("\r\n")
+
+    def set_bytes(self) -> int:
+        return len(f"set  0 0 {self.value_bytes}\r\n") + self.key_bytes + self.value_bytes + len("\r\n")
+
+    def hit_reply_bytes(self) -> int:
+        return (len(f"VALUE  0 {self.value_bytes}\r\n") + self.key_bytes + self.value_bytes
+                + len("\r\n") + len("END\r\n"))
+
+    @staticmethod
+    def miss_reply_bytes() -> int:
+        return len("END\r\n")
+
+    @staticmethod
+    def stored_reply_bytes() -> int:
+        return len("STORED\r\n")
+
+
+def load_memslap(path: str | Path = DATA / "memslap.toml") -> MemslapParams:
+    with open(path, "rb") as f:
+        return MemslapParams(**tomllib.load(f))
+
+
+class Memslap(LoadGenerator):
+    def __init__(self, testbed: Testbed, listener: Listener, connections: int, rng: np.random.Generator,
+                 warmup: int, measure: int, params: MemslapParams | None = None):
+        if not isinstance(connections, int) or connections < 1:
+            raise ConfigError(f"parameter 'connections': got {connections!r}; allowed: an integer >= 1")
+        if warmup < 0 or measure < 1:
+            raise ConfigError(f"parameters 'warmup'/'measure': got {warmup!r}/{measure!r}; "
+                              "allowed: warmup >= 0 and measure >= 1")
+        super().__init__(testbed, listener)
+        self.p = params or load_memslap()
+        self.connections, self.rng = connections, rng
+        self.warmup, self.measure = warmup, measure
+        self.completed = self.served_conns = 0
+        self.on_warm: list[Callable[[], None]] = []
+        self.done = self.env.event()
+        self._ops = self._keys = None
+        self._i = _BLOCK
+
+    @property
+    def key_population(self) -> int:
+        return self.connections * self.p.window_keys_per_connection
+
+    def start(self) -> None:
+        """Open every connection (memslap connects all of them up front), then start the loops."""
+        if self.warmup == 0:
+            self._open_window()
+        for _ in range(self.connections):
+            self.open(self.new_conn(), self._next)
+
+    def _draw(self) -> tuple[bool, float]:
+        if self._i == _BLOCK:
+            self._ops = self.rng.random(_BLOCK) < self.p.set_fraction
+            self._keys = self.rng.random(_BLOCK)
+            self._i = 0
+        i = self._i
+        self._i += 1
+        return bool(self._ops[i]), float(self._keys[i])
+
+    def _next(self, conn: ClientConn) -> None:
+        """Start a request cycle on `conn`: client CPU time, then the command goes out."""
+        is_set, u = self._draw()
+        w = self.p.window_keys_per_connection
+        key = conn.id * w + int(u * w)
+        p = self.p
+        if is_set:
+            req = self.make_request(conn, SET, p.set_bytes(), key=key, key_bytes=p.key_bytes, value_bytes=p.value_bytes)
+        else:
+            req = self.make_request(conn, GET, p.get_bytes(), key=key, key_bytes=p.key_bytes, value_bytes=p.value_bytes)
+        req.started = self.env.now
+        self.tb.client.run(self.tb.client.request_cycles, self.send, conn, req)
+
+    def on_reply(self, conn: ClientConn, req: Request, msg: Message) -> None:
+        self.completed += 1
+        if conn.state is None:              # this connection's first reply: the server has taken it over
+            conn.state = True
+            self.served_conns += 1
+        if not self.ledger.measuring and self.completed >= self.warmup and self.served_conns == self.connections:
+            self._open_window()
+        elif self.ledger.measuring and self.ledger.measured >= self.measure:
+            if not self.done.triggered:
+                self.done.succeed()
+            return
+        self._next(conn)
+
+    def _open_window(self) -> None:
+        self.start_measuring()
+        for fn in self.on_warm:
+            fn()

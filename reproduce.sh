@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Reproduce "Exception-Less System Calls for Event-Driven Servers" (USENIX ATC 2011).
+#
+#   ./reproduce.sh [--quick] [--seeds N] [--executor serial|process|dask] [--scheduler ADDR]
+#                                 every notebook (calibration first), then results/REPORT.md
+#   ./reproduce.sh test [ARGS]    the test suite (pytest ARGS)
+#   ./reproduce.sh lab            JupyterLab on notebooks/
+#   ./reproduce.sh sweep NOTEBOOK -p NAME VALUE [-p NAME VALUE ...]
+#                                 one notebook with parameters, into results/sweeps/
+#   ./reproduce.sh env            only set up the environment
+#
+# The environment is made on first use: with conda/micromamba from environment.yml when
+# one is on PATH, else `python3 -m venv .venv` + pip with the pins of pyproject.toml; it is
+# reused afterwards and reinstalled only when pyproject.toml or environment.yml change.
+# FLEXREPRO_PYTHON=/path/to/python skips the set-up and uses that interpreter.
+# Sweep points are cached as they finish (.cache/flexrepro/), so an interrupted run
+# resumes where it stopped. The work itself lives in flexrepro/pipeline.py.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$PWD
+ENV_DIR=$ROOT/.venv
+STAMP=$ENV_DIR/.flexrepro-stamp
+
+log() { printf 'reproduce.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
+
+wanted_stamp() { cat pyproject.toml environment.yml | sha256sum | cut -d' ' -f1; }
+
+conda_tool() {
+    local t
+    for t in micromamba mamba conda; do
+        if command -v "$t" >/dev/null 2>&1; then echo "$t"; return 0; fi
+    done
+    return 1
+}
+
+bootstrap_python() {  # python3 if it is >= 3.11, else the first such python3.X on PATH
+    local p
+    for p in python3 python3.13 python3.12 python3.11; do
+        if "$p" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
+            echo "$p"; return 0
+        fi
+    done
+    return 1
+}
+
+setup_env() {
+    if [[ -n "${FLEXREPRO_PYTHON:-}" ]]; then PY=$FLEXREPRO_PYTHON; return 0; fi
+    PY=$ENV_DIR/bin/python
+    local want tool
+    want=$(wanted_stamp)
+    if [[ -x $PY && -f $STAMP && "$(cat "$STAMP")" == "$want" ]]; then return 0; fi
+    if [[ ! -x $PY ]]; then
+        if tool=$(conda_tool); then
+            log "creating the conda environment in .venv with $tool (first run: a few minutes)"
+            if [[ $tool == micromamba ]]; then
+                micromamba create -y -q -p "$ENV_DIR" -f environment.yml
+            else
+                "$tool" env create -q -p "$ENV_DIR" -f environment.yml
+            fi
+        else
+            local py
+            py=$(bootstrap_python) || die "python >= 3.11 is needed (or conda/micromamba on PATH)"
+            log "creating .venv with $py (first run: a few minutes)"
+            "$py" -m venv "$ENV_DIR"
+        fi
+    else
+        log "pyproject.toml or environment.yml changed: updating .venv"
+    fi
+    if [[ -d $ENV_DIR/conda-meta ]]; then
+        # conda installed the pinned set from environment.yml; pip adds only the package.
+        "$PY" -m pip install -q -e . --no-deps
+    else
+        "$PY" -m pip install -q -e '.[test,dask]'
+    fi
+    # papermill looks the kernel up by name; register the env's own python as "python3".
+    "$PY" -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (flexrepro)" >/dev/null
+    echo "$want" > "$STAMP"
+    log "environment ready: $PY"
+}
+
+ensure_chromium() {  # the report's headless-browser test needs Debian's chromium
+    command -v chromium >/dev/null 2>&1 && return 0
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "installing chromium with apt-get (for the report's browser test)"
+        local aptlog
+        aptlog=$(mktemp)
+        if { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$aptlog" 2>&1; then
+            rm -f "$aptlog"; return 0
+        fi
+        log "warning: could not install chromium (see $aptlog); the browser test will be skipped"
+    else
+        log "warning: chromium not found and not root; the browser test will be skipped"
+    fi
+}
+
+run_tests() {
+    local par=()
+    if "$PY" -c 'import xdist' 2>/dev/null; then par=(-n 2); fi
+    local rc=0
+    "$PY" -m pytest "${par[@]}" "$@" || rc=$?
+    if [[ $rc -eq 5 ]]; then log "error: pytest collected no tests"; fi
+    return $rc
+}
+
+case "${1:-}" in
+    test)  shift; setup_env; ensure_chromium; run_tests "$@" ;;
+    lab)   shift; setup_env
+           root=(); [[ $(id -u) -eq 0 ]] && root=(--allow-root)
+           exec "$PY" -m jupyter lab --notebook-dir="$ROOT/notebooks" "${root[@]}" "$@" ;;
+    sweep) shift; setup_env; exec "$PY" -m flexrepro.pipeline sweep "$@" ;;
+    env)   setup_env ;;
+    -h|--help|help) usage ;;
+    ""|-*) setup_env; exec "$PY" -m flexrepro.pipeline run "$@" ;;
+    *)     usage >&2; die "unknown command '$1'" ;;
+esac

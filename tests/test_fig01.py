@@ -1,0 +1,56 @@
+"""fig01: rows, columns, kernel twin, recovery and the three claims."""
+import pytest
+
+import flexrepro
+from flexrepro.scorecard import checks
+
+COLUMNS = {"instructions_between_syscalls", "syscall", "user_ipc", "kernel_ipc", "user_degradation_pct",
+           "kernel_degradation_pct", "direct_degradation_pct", "indirect_share"}
+
+
+@pytest.fixture(scope="module")
+def quick():
+    return flexrepro.run("fig01", quick=True, executor="serial", progress=False)
+
+
+def test_rows_and_columns(quick):
+    assert COLUMNS <= set(quick.columns)
+    assert len(quick) == 2 * quick.instructions_between_syscalls.nunique()
+    assert set(quick.syscall) == {"pwrite", "null"}
+
+
+def test_degradation_falls_with_interval_and_pwrite_costs_more(quick):
+    pw = quick[quick.syscall == "pwrite"].sort_values("instructions_between_syscalls")
+    null = quick[quick.syscall == "null"].sort_values("instructions_between_syscalls")
+    assert pw.user_degradation_pct.is_monotonic_decreasing
+    assert (pw.user_degradation_pct.to_numpy() > null.user_degradation_pct.to_numpy()).all()
+    assert (pw.kernel_degradation_pct >= -1e-9).all()          # the twin: never better than back to back
+    assert pw.kernel_degradation_pct.iloc[-1] > pw.kernel_degradation_pct.iloc[0]
+
+
+def test_deterministic_across_executors():
+    a = flexrepro.run("fig01", quick=True, executor="serial", progress=False,
+                      instructions_between_syscalls=[1000, 50000])
+    b = flexrepro.run("fig01", quick=True, executor="process", progress=False,
+                      instructions_between_syscalls=[1000, 50000])
+    assert a.equals(b)
+
+
+def test_recovery_rises_to_baseline():
+    rec = flexrepro.run("fig01_recovery", executor="serial", progress=False)
+    ipc = rec.user_ipc.to_numpy()
+    assert ipc[0] < 0.5 * rec.baseline_user_ipc.iloc[0]
+    assert ipc[-1] > 0.95 * rec.baseline_user_ipc.iloc[0]
+
+
+@pytest.mark.parametrize("claim", ["F1-xalan-curve", "F1-direct-dominates", "F1-indirect-dominates"])
+def test_claims_hold(quick, claim):
+    v = checks()[claim].fn({"fig01": quick})
+    assert v.reproduced, v.note
+
+
+def test_bad_parameters():
+    with pytest.raises(flexrepro.ConfigError, match="syscall"):
+        flexrepro.run("fig01", syscall="fork")
+    with pytest.raises(flexrepro.ConfigError, match="instructions_between_syscalls"):
+        flexrepro.run("fig01", instructions_between_syscalls=-3)

@@ -1,0 +1,101 @@
+"""The notebook pipeline: order, parameter checks before any work, failures that name the notebook."""
+import nbformat
+import pandas as pd
+import papermill
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from flexrepro import ConfigError, pipeline
+
+PARAMS = '''quick = False
+seeds = None
+executor = "process"
+out_dir = None
+rate = 0.5
+label = "x"
+n = 3
+flag = True
+cores = [1, 2]
+'''
+
+
+def write_nb(path, body="print('hello')", params=PARAMS):
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cell = new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, new_code_cell(body)]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_calibration_first_scorecard_last(tmp_path):
+    for name in ["zeta", "scorecard", "alpha", "calibration", "fig05"]:
+        write_nb(tmp_path / f"{name}.ipynb")
+    assert [p.stem for p in pipeline.notebook_order(tmp_path)] == \
+        ["calibration", "alpha", "fig05", "zeta", "scorecard"]
+
+
+def test_good_parameters_are_typed(tmp_path):
+    nb = write_nb(tmp_path / "p.ipynb")
+    got = pipeline.check_parameters(nb, [("quick", "True"), ("seeds", "3"), ("executor", "dask"),
+                                         ("rate", "1"), ("label", "5"), ("n", "7"), ("flag", "False"),
+                                         ("cores", "[1, 2, 4]"), ("out_dir", "/tmp/x")])
+    assert got == {"quick": True, "seeds": 3, "executor": "dask", "rate": 1.0, "label": "5", "n": 7,
+                   "flag": False, "cores": [1, 2, 4], "out_dir": "/tmp/x"}
+    assert type(got["rate"]) is float
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("bogus", "1", "unknown parameter 'bogus' for notebook p; allowed: quick, seeds, executor"),
+    ("quick", "yes", "parameter 'quick' of notebook p: got 'yes'; allowed: a boolean"),
+    ("quick", "1", "parameter 'quick'.*a boolean"),
+    ("seeds", "two", "parameter 'seeds'.*an integer or None"),
+    ("seeds", "0", "parameter 'seeds': got 0; allowed: an integer >= 1"),
+    ("executor", "threads", "parameter 'executor': got 'threads'; allowed: one of serial, process, dask"),
+    ("rate", "fast", "parameter 'rate'.*a number or an integer"),
+    ("n", "1.5", "parameter 'n'.*an integer"),
+    ("flag", "0", "parameter 'flag'.*a boolean"),
+    ("cores", "4", "parameter 'cores'.*a list"),
+])
+def test_bad_parameters_fail_before_any_work(tmp_path, monkeypatch, name, value, message):
+    nb = write_nb(tmp_path / "p.ipynb")
+
+    def no_work(*a, **k):
+        raise AssertionError("papermill started although a parameter was bad")
+
+    monkeypatch.setattr(papermill, "execute_notebook", no_work)
+    with pytest.raises(ConfigError, match=message):
+        pipeline.sweep(str(nb), [(name, value)], out=tmp_path / "sweeps")
+    assert not (tmp_path / "sweeps").exists()
+
+
+def test_unknown_notebook_lists_the_known_ones():
+    with pytest.raises(ConfigError, match="notebook 'nope' not found; allowed: .*table3"):
+        pipeline.resolve_notebook("nope")
+
+
+def test_a_failing_notebook_stops_the_run_and_names_the_executed_copy(tmp_path, capsys):
+    ok = write_nb(tmp_path / "good.ipynb")
+    bad = write_nb(tmp_path / "broken.ipynb", body="raise ValueError('boom at step 3')")
+    never = write_nb(tmp_path / "later.ipynb")
+    out = tmp_path / "results"
+    with pytest.raises(pipeline.NotebookFailed) as e:
+        pipeline.reproduce(out, quick=True, only=[str(ok), str(bad), str(never)], report=False)
+    executed = out / "notebooks" / "broken.ipynb"
+    assert "notebook 'broken' failed: ValueError: boom at step 3" in str(e.value)
+    assert str(executed) in str(e.value)
+    assert "boom at step 3" in executed.read_text()                 # the saved error
+    assert not (out / "notebooks" / "later.ipynb").exists()         # the run stopped
+    timings = pd.read_csv(out / "notebooks" / "timings.csv")
+    assert list(timings.notebook) == ["good", "broken"] and list(timings.status) == ["ok", "FAILED"]
+    printed = capsys.readouterr().out
+    assert "good" in printed and "FAILED" in printed and "total" in printed
+
+
+def test_sweep_writes_into_sweeps_with_its_parameters(tmp_path):
+    nb = write_nb(tmp_path / "p.ipynb", body="import pathlib; pathlib.Path(out_dir).mkdir(parents=True); "
+                                            "pathlib.Path(out_dir, 'n.txt').write_text(str(n * rate))")
+    executed = pipeline.sweep(str(nb), [("n", "4"), ("rate", "0.25")], out=tmp_path / "sweeps")
+    assert executed == tmp_path / "sweeps" / "p-n=4-rate=0.25.ipynb" and executed.is_file()
+    assert (tmp_path / "sweeps" / "p-n=4-rate=0.25" / "n.txt").read_text() == "1.0"

@@ -1,0 +1,78 @@
+"""reproduce.sh end to end on a few notebooks (its own environment set-up is skipped:
+FLEXREPRO_PYTHON points it at this interpreter)."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from flexrepro import paths, reference
+from flexrepro.notebook import output_dir, save_table
+
+SCRIPT = paths.ROOT / "reproduce.sh"
+
+
+def sh(*args, tmp_path, timeout=300):
+    env = {**os.environ, "FLEXREPRO_PYTHON": sys.executable,
+           "FLEXREPRO_RESULTS": str(tmp_path / "results"), "FLEXREPRO_CACHE": str(tmp_path / "cache")}
+    return subprocess.run([str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_script_is_executable_bash():
+    assert os.access(SCRIPT, os.X_OK)
+    assert subprocess.run(["bash", "-n", str(SCRIPT)]).returncode == 0
+    assert "set -euo pipefail" in SCRIPT.read_text()
+
+
+def test_quick_run_writes_notebooks_outputs_summary_and_report(tmp_path):
+    # The scorecard notebook runs every experiment; here a ready scorecard stands in for it.
+    res = tmp_path / "results"
+    card = reference.claims()[["claim_id", "paper_item", "kind", "paper_value", "tolerance"]].assign(
+        measured_value=None, ci_low=None, ci_high=None, verdict="not yet run", note="")
+    save_table(card, output_dir("scorecard", res), "scorecard")
+    r = sh("--quick", "--only", "table3", "table2", tmp_path=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for f in ["notebooks/table3.ipynb", "notebooks/table2.ipynb", "notebooks/timings.csv",
+              "table3/table3.csv", "table2/table2.csv", "REPORT.md", "report.html"]:
+        assert (res / f).is_file(), f
+    assert "| table3 " in (res / "REPORT.md").read_text()            # the timings reached the report
+    lines = r.stdout.splitlines()
+    assert any(line.startswith("[ 1/2] table3") and line.endswith("s  ok") for line in lines)
+    assert any(line.startswith("total") for line in lines)
+    assert f"results: {res}" in r.stdout
+
+
+def test_failing_notebook_exits_nonzero_naming_it(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cell = new_code_cell('quick = False\nseeds = None\nexecutor = "process"\nout_dir = None')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, new_code_cell("1 / 0")]
+    nbformat.write(nb, tmp_path / "broken.ipynb")
+    r = sh("--only", str(tmp_path / "broken.ipynb"), tmp_path=tmp_path)
+    assert r.returncode == 1
+    executed = tmp_path / "results" / "notebooks" / "broken.ipynb"
+    assert "notebook 'broken' failed: ZeroDivisionError" in r.stderr and str(executed) in r.stderr
+    assert executed.is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["sweep", "table3", "-p", "bogus", "1"], "unknown parameter 'bogus' for notebook table3"),
+    (["sweep", "table3", "-p", "quick", "maybe"], "parameter 'quick' of notebook table3: got 'maybe'"),
+    (["frobnicate"], "unknown command 'frobnicate'"),
+])
+def test_bad_commands_fail_with_a_clear_message(tmp_path, args, message):
+    r = sh(*args, tmp_path=tmp_path)
+    assert r.returncode == 2 and message in r.stderr
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="chromium absent: the test command would install it")
+def test_no_tests_collected_is_an_error(tmp_path):
+    r = sh("test", str(paths.ROOT / "tests" / "test_reproduce.py"), "-k", "no_such_test_anywhere",
+           "-n", "0", "-p", "no:cacheprovider", tmp_path=tmp_path)
+    assert r.returncode == 5 and "collected no tests" in r.stderr
