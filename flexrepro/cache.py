@@ -1,7 +1,8 @@
 """Content-addressed result cache: one parquet file per (experiment, config, seed, model).
 
 The key hashes the experiment id, the full validated config, the replicate and seed, and
-the *model version*: the package source and every `data/` file the model reads (all but
+the *model version*: the package source (less the command line, notebook runner and
+report, which never run inside a point) and every `data/` file the model reads (all but
 `data/paper/`, which is only compared against), plus the versions of the numerical
 libraries. Changing any of them makes every old entry unreachable, never wrong.
 
@@ -33,6 +34,9 @@ from .atomic import atomic_path
 
 # Libraries whose version can change a row (random streams, solvers, the event engine).
 _LIBRARIES = ("numpy", "scipy", "simpy", "pycachesim")
+# Package modules that never run inside run_point (command line, notebook runner, report):
+# editing them must not throw the finished points away.
+_NOT_MODEL = frozenset({"__main__.py", "cli.py", "pipeline.py", "report.py", "notebook.py"})
 _KEY_META = b"flexrepro.cache_key"
 _DIGEST_META = b"flexrepro.frame_digest"
 
@@ -48,7 +52,8 @@ def default_root() -> Path:
 
 
 def _model_files(package_dir: Path, data_dir: Path) -> list[tuple[str, Path]]:
-    files = [(f"pkg/{p.relative_to(package_dir)}", p) for p in package_dir.rglob("*.py")]
+    files = [(f"pkg/{p.relative_to(package_dir)}", p) for p in package_dir.rglob("*.py")
+             if p.parent != package_dir or p.name not in _NOT_MODEL]
     if data_dir.is_dir():
         paper = data_dir / "paper"
         files += [(f"data/{p.relative_to(data_dir)}", p) for p in data_dir.rglob("*")

@@ -67,9 +67,15 @@ def test_model_version_follows_source_and_model_data_only(tmp_path):
     assert v2 != v1
     (data / "paper" / "new.csv").write_text("a\n1\n")              # only compared against
     assert source_hash(pkg, data) == v2
+    for tool in ("report.py", "cli.py", "pipeline.py"):                # never inside a point
+        (pkg / tool).write_text((pkg / tool).read_text() + "\n# a change\n")
+    assert source_hash(pkg, data) == v2
+    (pkg / "experiments" / "report.py").write_text("x = 1\n")        # same name, model layer
+    v3 = source_hash(pkg, data)
+    assert v3 != v2
     (pkg / "__pycache__").mkdir(exist_ok=True)
     (pkg / "__pycache__" / "junk.py").write_text("x = 2\n")
-    assert source_hash(pkg, data) == v2
+    assert source_hash(pkg, data) == v3
 
 
 def test_cached_rows_identical_to_computed(cache_dir):

@@ -1,10 +1,13 @@
 """Invariants of the occupancy model (hypothesis with derandomized, reproducible examples)."""
 import math
+from collections import OrderedDict
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from flexrepro.platform import Occupancy
+from flexrepro.calibration import microbench
+from flexrepro.platform import Occupancy, load_params
+from flexrepro.seeds import rng
 
 CAP = 512.0
 seeded = settings(derandomize=True, max_examples=60, deadline=None)   # reproducible examples
@@ -60,13 +63,50 @@ def steady_misses_per_instruction(wu, wk, n_user, n_kernel, reuse_u, reuse_k, ro
     return (mu + mk) / (n_user + n_kernel)
 
 
-@seeded
-@given(wu=sizes, wk=sizes, n=st.floats(10, 5000), scale=st.floats(1.05, 20),
-       reuse_u=st.floats(50, 5000), reuse_k=st.floats(50, 5000))
-def test_longer_interleaving_never_raises_steady_misses_per_instruction(wu, wk, n, scale, reuse_u, reuse_k):
-    short = steady_misses_per_instruction(wu, wk, n, n, reuse_u, reuse_k)
-    long = steady_misses_per_instruction(wu, wk, n * scale, n * scale, reuse_u, reuse_k)
-    assert long <= short * (1 + 1e-6) + 1e-12
+@pytest.mark.parametrize("kernel", ["null", "stat", "pread", "pwrite", "open_close", "mmap_munmap", "open_write_close"])
+def test_longer_interleaving_never_raises_user_misses_per_instruction(kernel):
+    """Figure 1's mechanism: the more user code between two calls, the fewer refills (and
+    refill cycles) per user instruction, for every calibrated kernel path."""
+    params = load_params()
+    user = params.profile("xalan")
+    last = None
+    for n in (100, 300, 1000, 3000, 10000, 30000, 100000, 300000, 1000000):
+        r = microbench.interleaved(params, user, params.profile(kernel), n)
+        now = (sum(v for key, v in r.items() if key.startswith("user_") and key.endswith("_misses")) / n,
+               r["user_refill_cycles"] / n)
+        if last is not None:
+            assert now[0] <= last[0] * (1 + 1e-9) and now[1] <= last[1] * (1 + 1e-9), (n, last, now)
+        last = now
+
+
+def lru_misses_per_instruction(wu, wk, n, reuse_u, reuse_k, cap, rounds=600, warmup=150, seed=0):
+    """A fully associative LRU cache fed the same uniform-reuse programs (Poisson accesses)."""
+    cache, r, misses = OrderedDict(), rng(seed), 0
+    for i in range(warmup + rounds):
+        for w, rate, base in ((wu, wu / reuse_u, 0), (wk, wk / reuse_k, 1 << 20)):
+            for line in (base + r.integers(0, w, r.poisson(rate * n))).tolist():
+                if line in cache:
+                    cache.move_to_end(line)
+                    continue
+                misses += i >= warmup
+                cache[line] = True
+                if len(cache) > cap:
+                    cache.popitem(last=False)
+    return misses / rounds / (2 * n)
+
+
+def test_longer_interleaving_can_raise_misses_under_lru_and_the_model_follows():
+    """Why the generic invariant is asserted for user refills only: under LRU, a program whose
+    own stale lines are the oldest evicts itself, so sweeping more of the working sets per
+    segment can *raise* misses per instruction. Here true LRU rises ~85% from N=554 to
+    N=5806, and the model reproduces both levels within 15%."""
+    case = dict(wu=122, wk=415, reuse_u=2666, reuse_k=96)
+    for n in (554, 5806):
+        lru = lru_misses_per_instruction(case["wu"], case["wk"], n, case["reuse_u"], case["reuse_k"], CAP)
+        model = steady_misses_per_instruction(case["wu"], case["wk"], n, n, case["reuse_u"], case["reuse_k"])
+        assert abs(model - lru) <= 0.15 * lru, (n, model, lru)
+    assert steady_misses_per_instruction(122, 415, 5806, 5806, 2666, 96) > 1.5 * steady_misses_per_instruction(
+        122, 415, 554, 554, 2666, 96)
 
 
 def test_no_interference_when_both_fit():

@@ -135,3 +135,14 @@ def test_unknown_call_fails_where_the_server_calls_it():
     rt = LibFlexSC(kf.kernel(), 0, "server_user")
     with pytest.raises(ConfigError, match="'splice' is not in the catalogue"):
         rt.call("splice", None, None)
+
+
+@pytest.mark.parametrize("setup", ["epoll_level", "flexsc_dynamic_pages"])
+def test_utilisation_of_every_core_is_at_most_one(setup):
+    k, rt, srv, ab = serve(setup, requests=200)
+    per_core = {}
+    for (core, domain), cycles in k.counters.busy.items():
+        per_core[core] = per_core.get(core, 0.0) + cycles
+    assert per_core and all(v <= k.env.now * (1 + 1e-9) for v in per_core.values())
+    rows = k.counters.busy_rows(k.env.now)
+    assert all(0.0 <= r["utilisation"] <= 1.0 + 1e-9 for r in rows)

@@ -8,8 +8,8 @@ Condition: nginx with epoll on 1 core, 256 concurrent ApacheBench clients
   keeps its catalogue ratio to it) -> kernel instr./syscall;
 - the two profiles' `base_cpi` -> user and kernel IPC.
 The profiles' shapes (working sets, reuse) are NOT fitted: user = the calibrated Xalan
-shape, kernel = the union of the calibrated OSDI'10 profiles of the distinct paths one
-request runs (data/servers/nginx.toml says why). Syscalls per request are an output of the state
+shape, kernel = the instruction-weighted mean of the calibrated OSDI'10 profiles of the
+paths a request runs, as for memcached (data/servers/nginx.toml says why). Syscalls per request are an output of the state
 machine and are only reported.
 
 Method: fixed-point iteration on the simulator itself (each unknown has one target it
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import paths, reference
 from ..atomic import write_text
-from ..platform import CodeProfile, ModelParams, load_platform
+from ..platform import CodeProfile, ModelParams
 from ..platform.params import PARAMS_FILE, _load
 from ..seeds import ROOT_SEED
 from ..servers.nginx import KERNEL_PROFILE, USER_PROFILE, load_nginx
@@ -40,30 +40,12 @@ def targets() -> dict[str, float]:
     return {k: float(getattr(row, k)) for k in ("syscalls_per_request", *TARGETS)}
 
 
-def _union(params: ModelParams, names: list[str]) -> tuple[dict, dict]:
-    """Working set and reuse of code that runs the paths `names` in turn, each for its share
-    of the instructions: the working sets add up (distinct code and mostly distinct data,
-    capped at the structure's capacity); the reuse interval keeps the union's initial
-    footprint growth, sum_i share_i * W_i / reuse_i."""
-    spec = load_platform()
-    profs = [params.profile(n) for n in names]
-    total = sum(p.instructions for p in profs)
-    ws, reuse = {}, {}
-    for s in set().union(*(p.working_set for p in profs)):
-        w = sum(p.working_set.get(s, 0.0) for p in profs)
-        rate = sum(p.instructions / total * p.working_set.get(s, 0.0) / p.reuse_instructions[s]
-                   for p in profs if p.working_set.get(s, 0.0) > 0)
-        ws[s] = min(w, float(spec.capacity(s)))
-        reuse[s] = ws[s] / rate
-    return ws, reuse
-
-
 def build(params: ModelParams, x: dict[str, float]) -> ModelParams:
     """The parameters with nginx's two profiles for the free values `x`."""
     with open(paths.DATA / "servers" / "nginx.toml", "rb") as f:
         shapes = tomllib.load(f)["profiles"]
     uws, ureuse = _shape(params, shapes["user_shape"])
-    kws, kreuse = _union(params, shapes["kernel_shape"])
+    kws, kreuse = _shape(params, shapes["kernel_shape"])
     prov = ("fitted by flexrepro.calibration.nginx_fit to ATC'11 Table 1 (nginx row) at epoll, 1 core, "
             "256 concurrent ApacheBench clients; shape from {} (data/servers/nginx.toml)")
     user = CodeProfile(USER_PROFILE, "user", x["user_base_cpi"], uws, ureuse,

@@ -37,7 +37,7 @@ class _Worker:
     def __init__(self, fsc: "FlexSC", core: int, user_core: bool, spin: float):
         self.fsc, self.core, self.user_core, self.spin = fsc, core, user_core, spin
         self.env = fsc.env
-        self.state = "sleeping"          # sleeping | spinning | running
+        self.state = "sleeping"          # sleeping | waking (IPI in flight) | spinning | running
         self.batch: deque[int] = deque() # claimed entries (a locked page, or one ring pop)
         self.page = None
         self.resumed: deque[int] = deque()
@@ -292,7 +292,7 @@ class FlexSC:
         if self.thread.pending_instructions or self.thread.pending_cycles:
             yield from self.thread.run_user(0.0)
         c = k.execute(self.user_core, call.profile, call.instructions, "kernel", "flexsc_wait",
-                      extra_cycles=k.machine.core(self.user_core).trap())
+                      extra_cycles=k.cores[self.user_core].trap())
         delegated, ipi = self._dispatch()
         if ipi:
             c += k.costs.ipi_send_cycles
@@ -377,27 +377,32 @@ class FlexSC:
             self._ipi(w)
 
     def _park(self, idx: int, obj, core: int) -> None:
-        ev = self.env.event()
-        if self.table.status[idx] == CANCEL:   # cancelled while it was being resumed: signal at once
-            ev.succeed()
-        self._cancel_ev[idx] = ev
+        """The call's syscall thread sleeps until `obj` is readable or a cancel signal arrives.
+        (Callbacks, not a SimPy process: dormant calls may number in the millions.)"""
+        ready, cancel_ev = obj.wait_readable(), self.env.event()
+        self._cancel_ev[idx] = cancel_ev
         self.parked += 1
         self.max_parked = max(self.max_parked, self.parked)
-        self.env.process(self._parked(idx, obj, core, ev))
 
-    def _parked(self, idx: int, obj, core: int, cancel_ev: simpy.Event):
-        yield obj.wait_readable() | cancel_ev
-        del self._cancel_ev[idx]
-        self.parked -= 1
-        if cancel_ev.triggered:
-            self.interrupted[idx] = True
-        self.k.counters.events["wakeup"] += 1
-        w = self.workers[core]
-        w.resumed.append(idx)
-        if w.state == "sleeping" and not w.user_core:
-            self._ipi(w)                  # the woken thread's core is idle: reschedule IPI
-        else:
-            w.kick()
+        def wake(ev) -> None:
+            if self._cancel_ev.get(idx) is not cancel_ev:
+                return                    # already woken by the other event
+            del self._cancel_ev[idx]
+            self.parked -= 1
+            if ev is cancel_ev:
+                self.interrupted[idx] = True
+            self.k.counters.events["wakeup"] += 1
+            w = self.workers[core]
+            w.resumed.append(idx)
+            if w.state == "sleeping" and not w.user_core:
+                self._ipi(w)              # the woken thread's core is idle: reschedule IPI
+            else:
+                w.kick()
+
+        ready.callbacks.append(wake)
+        cancel_ev.callbacks.append(wake)
+        if self.table.status[idx] == CANCEL:   # cancelled while it was being resumed: signal at once
+            cancel_ev.succeed()
 
     def stats(self) -> dict:
         return {"syscall_threads": self.table.n, "syscall_thread_memory_kib": self.memory_kib,

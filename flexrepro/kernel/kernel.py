@@ -58,6 +58,7 @@ class Kernel:
                  costs: KernelCosts | None = None, trace: bool = False):
         self.env = env
         self.machine = machine
+        self.cores = machine.cores            # direct indexing: execute() is the hot path
         self.params = params
         self.catalogue = catalogue or load_catalogue()
         self.costs = costs or load_costs()
@@ -76,7 +77,7 @@ class Kernel:
         """Run a segment on `core` through the platform; returns its cycles (the caller waits them)."""
         cycles = extra_cycles
         if instructions > 0:
-            cycles += self.machine.core(core).run(self.profile(profile), instructions=instructions).cycles
+            cycles += self.cores[core].run(self.profile(profile), instructions=instructions).cycles
         self.counters.busy[(core, domain)] += cycles
         if self.trace is not None and cycles > 0:
             t0 = self.env.now if start is None else start
@@ -90,6 +91,8 @@ class Kernel:
         return self.machine.transfer(n_lines, src=src, dst=dst, domain=domain)
 
     def thread(self, core: int, profile: str, name: str = "user") -> "UserThread":
+        self.machine.core(core)               # validates the index (ConfigError naming the allowed range)
+        self.profile(profile)                 # and the profile name
         return UserThread(self, core, profile, name)
 
 
@@ -124,7 +127,7 @@ class UserThread:
         k.counters.syscalls[(name, "sync")] += 1
         if self.pending_instructions or self.pending_cycles:
             yield from self.run_user(0.0)
-        trap = k.machine.core(self.core).trap()    # entry/exit and the user pipeline refill, counted per domain
+        trap = k.cores[self.core].trap()    # entry/exit and the user pipeline refill, counted per domain
         out = perform(call, args, nonblock)
         while isinstance(out, Blocked):
             k.counters.events["block"] += 1

@@ -26,7 +26,7 @@ import math
 from ..errors import ConfigError
 
 _EPS = 1e-9
-MAX_BLOCKS = 3          # blocks kept per profile (touched-last, older remnants)
+MAX_BLOCKS = 3          # blocks kept per profile: the touched-last one and older remnants
 
 
 class Occupancy:

@@ -171,7 +171,8 @@ class Memcached:
     def __init__(self, machine, params: MemcachedParams, cache: Cache, workers: int):
         self.machine, self.p, self.cache = machine, params, cache
         self.lock = CacheLock(machine, params.lock_lines) if workers > 1 else None
-        self.requests = self.closed = 0
+        self.requests = self.closed = self.connections = 0
+        self.on_connection: list = []    # callbacks fn(connections taken over so far)
         self.futex_calls = 0            # futex is not in the syscall catalogue: counted here
 
     def reply_for(self, req) -> tuple[str, Message]:
@@ -183,6 +184,15 @@ class Memcached:
             size = len(f"VALUE  0 {req.value_bytes}\r\n") + req.key_bytes + req.value_bytes + len("\r\nEND\r\n")
             return "get_hit", Message(size, req)
         return "get_miss", Message(len("END\r\n"), req)
+
+    def new_conn(self, sock, rt) -> Conn:
+        """conn_new: a connection is now served by `rt`'s thread; wait for its first command."""
+        conn = Conn(sock, rt)
+        self.connections += 1
+        for fn in self.on_connection:
+            fn(self.connections)
+        self.wait_command(conn)
+        return conn
 
     def wait_command(self, conn: Conn) -> None:
         """conn_new_cmd -> conn_waiting: the next command is read when it arrives."""
@@ -264,8 +274,8 @@ class EpollMemcached(Memcached):
         self.master.accept(None, self.listener, self.on_accept)
 
     def on_notify(self, w: Worker, ev) -> None:
-        """thread_libevent_process: take the connection and wait for its first command."""
-        self.wait_command(Conn(w.cq.popleft(), w.rt))
+        """thread_libevent_process: take the handed-over connection, wait for its first command."""
+        self.new_conn(w.cq.popleft(), w.rt)
         w.rt.read(w, w.pipe_r, self.on_notify)
 
     def runtimes(self) -> list:
@@ -289,7 +299,7 @@ class FlexscMemcached(Memcached):
 
     def on_accept(self, _, ev) -> None:
         if ev.ret >= 0:
-            self.wait_command(Conn(ev.value, self.rt))
+            self.new_conn(ev.value, self.rt)
         self.rt.accept(None, self.listener, self.on_accept)
 
     def runtimes(self) -> list:

@@ -7,8 +7,7 @@ next cycle starts. Keys are drawn uniformly from the connection's own window of 
 (`window_keys_per_connection`), ops are sets with probability `set_fraction`; all draws come
 from `rng(seed)` in blocks. Request and reply sizes follow memcached's ASCII protocol.
 
-The run has a warm-up (`warmup` completed requests and a first reply on every connection,
-for the server's and caches' steady state) and a measured window of `measure` requests; `done` fires at its end, and `on_warm`
+The run has a warm-up (`warmup` completed requests, for the server's and caches' steady state) and a measured window of `measure` requests; `done` fires at its end, and `on_warm`
 callbacks run when the window opens (the experiment resets the machine's counters there).
 """
 from __future__ import annotations
@@ -81,7 +80,9 @@ class Memslap(LoadGenerator):
         self.p = params or load_memslap()
         self.connections, self.rng = connections, rng
         self.warmup, self.measure = warmup, measure
-        self.completed = self.served_conns = 0
+        self.completed = 0
+        self.running = False
+        self._ready: list[ClientConn] = []
         self.on_warm: list[Callable[[], None]] = []
         self.done = self.env.event()
         self._ops = self._keys = None
@@ -91,12 +92,30 @@ class Memslap(LoadGenerator):
     def key_population(self) -> int:
         return self.connections * self.p.window_keys_per_connection
 
-    def start(self) -> None:
-        """Open every connection (memslap connects all of them up front), then start the loops."""
+    def start(self, go: bool = True) -> None:
+        """Open every connection (memslap connects all of them up front). With go=False the
+        request loops wait for `go()` (e.g. until the server has taken every connection over)."""
+        for _ in range(self.connections):
+            self.open(self.new_conn(), self._connected)
+        if go:
+            self.go()
+
+    def go(self) -> None:
+        """Start the closed loops of every connection (those not yet connected start when they are)."""
+        if self.running:
+            return
+        self.running = True
         if self.warmup == 0:
             self._open_window()
-        for _ in range(self.connections):
-            self.open(self.new_conn(), self._next)
+        ready, self._ready = self._ready, []
+        for conn in ready:
+            self._next(conn)
+
+    def _connected(self, conn: ClientConn) -> None:
+        if self.running:
+            self._next(conn)
+        else:
+            self._ready.append(conn)
 
     def _draw(self) -> tuple[bool, float]:
         if self._i == _BLOCK:
@@ -122,10 +141,7 @@ class Memslap(LoadGenerator):
 
     def on_reply(self, conn: ClientConn, req: Request, msg: Message) -> None:
         self.completed += 1
-        if conn.state is None:              # this connection's first reply: the server has taken it over
-            conn.state = True
-            self.served_conns += 1
-        if not self.ledger.measuring and self.completed >= self.warmup and self.served_conns == self.connections:
+        if self.completed == self.warmup:
             self._open_window()
         elif self.ledger.measuring and self.ledger.measured >= self.measure:
             if not self.done.triggered:

@@ -1,0 +1,83 @@
+"""What the nginx experiments (fig07..fig10) share: parameters, one run, gains with CIs.
+
+ApacheBench runs have no random input (one file, closed loop, no think time), so a point's
+rows are identical for every seed: those experiments are deterministic (one run per point).
+httperf runs draw the session log's files at random and are replicated over seeds.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..config import Param, ParamSet
+from ..platform import MODELLED
+from ..servers.nginx_bench import CALLS, INTERFACES, SYSTEMS, simulate
+from ..stats import mean_ci
+
+CONCURRENCY = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+RATES = list(range(5000, 70001, 5000))
+KEEP = ("throughput_rps", "reply_mbps", "mean_latency_s", "syscalls_per_request", "sync_syscalls_per_request",
+        "flexsc_waits_per_request", "eagain_per_request", "user_ipc", "kernel_ipc", "user_cpi", "kernel_cpi",
+        "mean_batch", "user_instructions_per_request", "kernel_instructions_per_request",
+        "accept_mutex_acquisitions", "accept_mutex_failures", "client_utilisation", "link_to_client_utilisation",
+        "link_to_server_utilisation", "util_min", "requests", "client_requests", "connections", "sent", "answered",
+        "duplicates", "unexpected_replies", "timeouts", "errors", "outstanding", "sim_events",
+        *(f"calls_{c}_per_request" for c in CALLS),
+        *(f"{d}_{s}_{m}" for d in ("user", "kernel") for s in MODELLED for m in ("mpki", "misses_per_request")))
+
+SYSTEM = Param("system", str, "epoll", choices=SYSTEMS, doc="epoll baseline or libflexsc")
+CORES = Param("cores", int, 1, low=1, high=64, doc="cores of the server")
+INTERFACE = Param("interface", str, "pages", choices=INTERFACES, doc="FlexSC syscall pages or queue rings")
+AB_PARAMS = ParamSet((SYSTEM, CORES, Param("concurrency", int, 256, low=1, high=65536,
+                                           doc="concurrent ApacheBench clients"), INTERFACE))
+HTTPERF_PARAMS = ParamSet((SYSTEM, CORES, Param("rate", int, 40000, low=100, high=1_000_000,
+                                                doc="offered httperf request rate (req/s)"), INTERFACE))
+
+
+def _keep(row: dict, cores: int) -> dict:
+    return {k: row[k] for k in KEEP} | {f"util_core{c}": row[f"util_core{c}"] for c in range(cores)}
+
+
+def run_ab(config: dict, seed: int) -> dict:
+    row = simulate(config["system"], config["cores"], "apachebench", config["concurrency"], seed,
+                   interface=config["interface"])
+    return _keep(row, config["cores"])
+
+
+def run_httperf(config: dict, seed: int) -> dict:
+    row = simulate(config["system"], config["cores"], "httperf", config["rate"], seed, interface=config["interface"])
+    return _keep(row, config["cores"])
+
+
+def ratio(df: pd.DataFrame, value: str, by: list[str], pct: bool = True) -> pd.DataFrame:
+    """Per replicate (common random numbers): flexsc / epoll (- 1, in %), then mean and 95% CI."""
+    wide = df.pivot_table(index=[*by, "replicate"], columns="system", values=value, dropna=False)
+    wide["r"] = (wide["flexsc"] / wide["epoll"]).where(wide["epoll"] > 0)    # 0/0 -> NaN, shown as such
+    if pct:
+        wide["r"] = 100 * (wide["r"] - 1)
+    rows = []
+    for key, g in wide.groupby(level=by):
+        m, lo, hi = mean_ci(g["r"])
+        rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))), "value": m,
+                     "ci_low": lo, "ci_high": hi, "n": len(g)})
+    return pd.DataFrame(rows)
+
+
+def pick(df: pd.DataFrame, **where) -> pd.DataFrame:
+    for k, v in where.items():
+        df = df[df[k] == v]
+    return df
+
+
+def claims_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The verdicts of every claim whose experiments are all in `frames` (for the notebooks)."""
+    from .. import reference
+    from ..scorecard import checks
+
+    rows = []
+    for cid, ck in checks().items():
+        if ck.experiments and all(e in frames for e in ck.experiments):
+            v, c = ck.fn(frames), reference.claim(cid)
+            rows.append({"claim": cid, "paper": c.paper_value, "measured": v.measured_value, "ci_low": v.ci_low,
+                         "ci_high": v.ci_high, "tolerance": c.tolerance,
+                         "verdict": "reproduced" if v.reproduced else "not reproduced", "note": v.note})
+    return pd.DataFrame(rows)

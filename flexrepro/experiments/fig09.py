@@ -1,0 +1,85 @@
+"""Figure 9: nginx throughput (Mbps of replies) vs offered httperf request rate, 1 and 2 cores.
+
+httperf as the paper configured it: HTTP/1.1, 20 requests per connection, files of 64 B to
+8 KB, a partially open system (sessions arrive at a fixed interval whatever the server does).
+Each point: 20 ms of warm-up, then a 40 ms measured window; 5 seeds (the session log's
+files are drawn at random). The knee of a curve is the highest offered rate the server still
+follows: served >= 95% of offered.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import reference
+from ..registry import Experiment, register
+from ..scorecard import Verdict, claim_check, within
+from ._nginx import HTTPERF_PARAMS, RATES, pick, ratio, run_httperf
+
+FOLLOW = 0.95
+
+
+def gains(df):
+    """Mbps improvement of flexsc over epoll (%) per cores and offered rate."""
+    return ratio(df, "reply_mbps", ["cores", "rate"])
+
+
+def knees(df: pd.DataFrame) -> pd.DataFrame:
+    """Per system, cores and replicate: the highest offered rate served at >= 95%."""
+    rows = []
+    for (system, cores, rep), g in df.groupby(["system", "cores", "replicate"]):
+        ok = g[g.throughput_rps >= FOLLOW * g.rate]
+        rows.append({"system": system, "cores": cores, "replicate": rep,
+                     "knee": float(ok.rate.max()) if not ok.empty else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def _knee_claim(claim_id: str, system: str, cores: int):
+    @claim_check(claim_id, "fig09")
+    def check(frames):
+        k = pick(knees(frames["fig09"]), system=system, cores=cores)["knee"].dropna()
+        if k.empty:
+            return Verdict("no knee", False, note="no offered rate was served at >= 95%")
+        c = reference.claim(claim_id)
+        return Verdict(float(k.mean()), within(float(k.mean()), float(c.paper_value), c.tolerance),
+                       float(k.min()), float(k.max()),
+                       note=f"{system}, {cores} core(s): highest offered rate served at >= {FOLLOW:.0%} "
+                            "(min..max over seeds)")
+    return check
+
+
+_knee_claim("F9-1core-epoll-knee", "epoll", 1)
+_knee_claim("F9-1core-flexsc-knee", "flexsc", 1)
+_knee_claim("F9-2core-epoll-knee", "epoll", 2)
+_knee_claim("F9-2core-flexsc-knee", "flexsc", 2)
+
+
+@claim_check("F9-1core-50k", "fig09")
+def _at_50k(frames):
+    g = pick(gains(frames["fig09"]), cores=1, rate=50000)
+    if g.empty:
+        return Verdict("no 1-core point at 50000 req/s", False)
+    r = g.iloc[0]
+    c = reference.claim("F9-1core-50k")
+    return Verdict(round(r.value, 1), within(r.value, float(c.paper_value), c.tolerance), r.ci_low, r.ci_high,
+                   note="Mbps gain (%) at 1 core, 50,000 req/s offered")
+
+
+@claim_check("F9-2core-max", "fig09")
+def _two_core_max(frames):
+    g = gains(frames["fig09"])
+    g = g[g.cores == 2]
+    if g.empty:
+        return Verdict("no 2-core point", False)
+    best = g.loc[g.value.idxmax()]
+    c = reference.claim("F9-2core-max")
+    return Verdict(round(best.value, 1), within(best.value, float(c.paper_value), c.tolerance), best.ci_low,
+                   best.ci_high, note=f"best 2-core Mbps gain (%), at {int(best.rate)} req/s offered")
+
+
+register(Experiment(
+    id="fig09", title="nginx Mbps under httperf vs offered rate (epoll vs FlexSC)", paper_item="Figure 9",
+    params=HTTPERF_PARAMS, run_point=run_httperf,
+    grid={"system": ["epoll", "flexsc"], "cores": [1, 2], "rate": RATES},
+    quick_grid={"system": ["epoll", "flexsc"], "cores": [1], "rate": [20000, 50000]},
+    seeds=5, quick_seeds=2, notebook="fig09",
+))
