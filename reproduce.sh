@@ -50,7 +50,8 @@ setup_env() {
     PY=$ENV_DIR/bin/python
     local want tool
     want=$(wanted_stamp)
-    if [[ -x $PY && -f $STAMP && "$(cat "$STAMP")" == "$want" ]]; then return 0; fi
+    if [[ -x $PY && -f $STAMP && "$(cat "$STAMP")" == "$want" &&
+          -f $ENV_DIR/share/jupyter/kernels/python3/kernel.json ]]; then return 0; fi
     if [[ ! -x $PY ]]; then
         if tool=$(conda_tool); then
             log "creating the conda environment in .venv with $tool (first run: a few minutes)"

@@ -51,20 +51,24 @@ def default_root() -> Path:
     return Path(env) if env else paths.ROOT / ".cache" / "flexrepro"
 
 
-def _model_files(package_dir: Path, data_dir: Path) -> list[tuple[str, Path]]:
+def _model_files(package_dir: Path, data_dir: Path, everything: bool) -> list[tuple[str, Path]]:
     files = [(f"pkg/{p.relative_to(package_dir)}", p) for p in package_dir.rglob("*.py")
-             if p.parent != package_dir or p.name not in _NOT_MODEL]
+             if everything or p.parent != package_dir or p.name not in _NOT_MODEL]
     if data_dir.is_dir():
         paper = data_dir / "paper"
         files += [(f"data/{p.relative_to(data_dir)}", p) for p in data_dir.rglob("*")
-                  if p.is_file() and paper not in p.parents]
+                  if p.is_file() and (everything or paper not in p.parents)]
     return sorted((name, p) for name, p in files if "__pycache__" not in p.parts)
 
 
-def source_hash(package_dir: Path, data_dir: Path) -> str:
-    """Hash of the model: package source, model-input data files, library versions."""
+def source_hash(package_dir: Path, data_dir: Path, everything: bool = False) -> str:
+    """Hash of the model: package source, model-input data files, library versions.
+
+    `everything=True` hashes all package modules and all of data/ (the paper's numbers
+    too): what an executed notebook depends on.
+    """
     h = hashlib.sha256()
-    for name, p in _model_files(package_dir, data_dir):
+    for name, p in _model_files(package_dir, data_dir, everything):
         h.update(name.encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
     for lib in _LIBRARIES:
         try:

@@ -13,7 +13,8 @@ rerun after an interrupt recomputes nothing that had finished.
 from __future__ import annotations
 
 import argparse
-import ast
+import hashlib
+import json
 import os
 import re
 import sys
@@ -26,14 +27,13 @@ from typing import Any
 import pandas as pd
 
 from . import paths
-from .atomic import write_csv
+from .atomic import write_csv, write_text
 from .errors import ConfigError, FlexreproError
+from .nbparams import check_parameters
 from .sweep import EXECUTORS, SCHEDULER_ENV
 
 FIRST, LAST = "calibration", "scorecard"
 KERNEL = "python3"
-# Types of the parameters every notebook declares (their defaults alone do not say).
-STANDARD = {"quick": (bool,), "seeds": (int, type(None)), "executor": (str,), "out_dir": (str, type(None))}
 
 
 class NotebookFailed(FlexreproError):
@@ -103,6 +103,44 @@ def execute_notebook(nb: Path, executed: Path, parameters: dict[str, Any]) -> fl
     return time.perf_counter() - t0
 
 
+# --- notebook-level reuse ---------------------------------------------------------------
+# A notebook whose source, parameters, package and data are unchanged, and whose executed
+# copy and outputs are still in place, is not run again: its stamp records all of that.
+
+def _stamp_key(nb: Path, params: dict[str, Any]) -> str:
+    from .cache import source_hash
+
+    tree = source_hash(paths.ROOT / "flexrepro", paths.DATA, everything=True)
+    ident = [hashlib.sha256(nb.read_bytes()).hexdigest(), json.dumps(params, sort_keys=True), tree]
+    return hashlib.sha256(json.dumps(ident).encode()).hexdigest()
+
+
+def _listing(out: Path) -> dict[str, tuple[int, int]]:
+    """Files under out/ (but the pipeline's own) with (mtime, size): to see what a notebook wrote."""
+    if not out.is_dir():
+        return {}
+    return {p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size)
+            for p in out.rglob("*") if p.is_file() and p.relative_to(out).parts[0] not in ("notebooks", "sweeps")
+            and p.name not in ("REPORT.md", "report.html")}
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_stamp(stamp: Path, key: str, out: Path, outputs: list[str], seconds: float) -> None:
+    write_text(stamp, json.dumps({"key": key, "seconds": seconds,
+                                  "outputs": {o: _digest(out / o) for o in sorted(outputs)}}, indent=1))
+
+
+def _is_fresh(stamp: Path, key: str, out: Path) -> bool:
+    try:
+        s = json.loads(stamp.read_text())
+        return s["key"] == key and all(_digest(out / o) == d for o, d in s["outputs"].items())
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 def _summary(timings: list[Timing]) -> str:
     width = max([len(t.notebook) for t in timings] + [8])
     lines = [f"{'notebook':<{width}}  {'seconds':>8}  status", f"{'-' * width}  {'-' * 8}  ------"]
@@ -140,8 +178,12 @@ def _shared_dask(executor: str, scheduler: str | None):
 
 def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None = None,
               executor: str = "process", scheduler: str | None = None,
-              only: list[str] | None = None, report: bool = True) -> list[Timing]:
-    """Execute the notebooks in order, then write the report; prints one line per notebook."""
+              only: list[str] | None = None, report: bool = True, force: bool = False) -> list[Timing]:
+    """Execute the notebooks in order, then write the report; prints one line per notebook.
+
+    A notebook whose inputs are unchanged since its last successful run here, with its
+    outputs intact, is reused (status `reused`) unless `force`.
+    """
     out = Path(out).resolve()
     nbs = notebook_order()
     if only:
@@ -158,12 +200,24 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
             for i, nb in enumerate(nbs, 1):
                 print(f"[{i:2d}/{len(nbs)}] {nb.stem:<24s}", end=" ", flush=True)
                 t0 = time.perf_counter()
+                executed = out / "notebooks" / nb.name
+                stamp, key = executed.with_suffix(".stamp.json"), _stamp_key(nb, params)
+                if not force and _is_fresh(stamp, key, out):
+                    timings.append(Timing(nb.stem, time.perf_counter() - t0, "reused"))
+                    print(f"{timings[-1].seconds:7.1f} s  reused (unchanged)", flush=True)
+                    continue
+                stamp.unlink(missing_ok=True)
+                before = _listing(out)
                 try:
-                    secs = execute_notebook(nb, out / "notebooks" / nb.name, params)
+                    secs = execute_notebook(nb, executed, params)
                 except NotebookFailed:
                     timings.append(Timing(nb.stem, time.perf_counter() - t0, "FAILED"))
                     print(f"{timings[-1].seconds:7.1f} s  FAILED", flush=True)
                     raise
+                after = _listing(out)
+                written = [f for f, st in after.items() if before.get(f) != st]
+                # keyed on the inputs as they are now: calibration writes its own parameters
+                _write_stamp(stamp, _stamp_key(nb, params), out, written + [f"notebooks/{nb.name}"], secs)
                 timings.append(Timing(nb.stem, secs, "ok"))
                 print(f"{secs:7.1f} s  ok", flush=True)
     finally:
@@ -182,68 +236,6 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
 
 
 # --- papermill sweeps -------------------------------------------------------------------
-
-def _literal(text: str) -> Any:
-    """A command-line value: a Python literal when it is one (1, 0.5, True, None, [1, 2]), else the string."""
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
-def _type_name(types: tuple[type, ...]) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-             list: "a list", tuple: "a tuple", dict: "a dict", type(None): "None"}
-    return " or ".join(names.get(t, t.__name__) for t in types)
-
-
-def _allowed_types(name: str, default_src: str) -> tuple[type, ...] | None:
-    if name in STANDARD:
-        return STANDARD[name]
-    try:
-        default = ast.literal_eval(default_src)
-    except (ValueError, SyntaxError):
-        return None  # an expression: nothing to check against
-    if default is None:
-        return None
-    if isinstance(default, bool):
-        return (bool,)
-    if isinstance(default, float):
-        return (float, int)
-    return (type(default),)
-
-
-def check_parameters(nb: Path, raw: list[tuple[str, str]]) -> dict[str, Any]:
-    """Parse `-p name value` pairs and check them against the notebook's parameters cell.
-
-    An unknown name or a value whose type does not match the cell's default raises
-    ConfigError naming the parameter and what is allowed — before any kernel starts.
-    """
-    import papermill as pm
-
-    declared = pm.inspect_notebook(str(nb))
-    params: dict[str, Any] = {}
-    for name, text in raw:
-        if name not in declared:
-            raise ConfigError(f"unknown parameter '{name}' for notebook {nb.stem}; "
-                              f"allowed: {', '.join(declared)}")
-        value = _literal(text)
-        types = _allowed_types(name, declared[name]["default"])
-        if types and str in types and value is not None and not isinstance(value, str):
-            value = text          # `-p label 5` means the string "5"
-        if types and float in types and type(value) is int:
-            value = float(value)  # as the parameters cell would hold it
-        if types is not None and (not isinstance(value, types) or
-                                  (isinstance(value, bool) and bool not in types)):
-            raise ConfigError(f"parameter '{name}' of notebook {nb.stem}: got {text!r}; "
-                              f"allowed: {_type_name(types)} (default {declared[name]['default']})")
-        if name == "executor" and value not in EXECUTORS:
-            raise ConfigError(f"parameter 'executor': got {value!r}; allowed: one of {', '.join(EXECUTORS)}")
-        if name == "seeds" and value is not None and value < 1:
-            raise ConfigError(f"parameter 'seeds': got {value!r}; allowed: an integer >= 1")
-        params[name] = value
-    return params
-
 
 def _slug(params: dict[str, Any]) -> str:
     text = "-".join(f"{k}={v}" for k, v in params.items() if k != "out_dir")
@@ -276,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=paths.RESULTS, help="results directory")
     r.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks")
     r.add_argument("--no-report", action="store_true")
+    r.add_argument("--force", action="store_true", help="run every notebook even if nothing changed")
     s = sub.add_parser("sweep", help="papermill one notebook with parameters into results/sweeps/")
     s.add_argument("notebook")
     s.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
@@ -290,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.seeds is not None and args.seeds < 1:
                 raise ConfigError(f"parameter 'seeds': got {args.seeds}; allowed: an integer >= 1")
             reproduce(args.out, quick=args.quick, seeds=args.seeds, executor=args.executor,
-                      scheduler=args.scheduler, only=args.only, report=not args.no_report)
+                      scheduler=args.scheduler, only=args.only, report=not args.no_report,
+                      force=args.force)
         else:
             sweep(args.notebook, [tuple(p) for p in args.parameter], args.out)
     except NotebookFailed as e:

@@ -92,7 +92,7 @@ def collect_items(results: Path, claims: pd.DataFrame) -> list[Item]:
         tables = sorted(d.glob("*.csv"))
         if not figures and not tables:
             continue
-        paper_item, title = names.get(d.name, ("", d.name))
+        paper_item, title = names.get(d.name, (d.name, ""))
         said = claims[claims.paper_item == paper_item][["claim_id", "paper_wording", "verdict"]]
         items.append(Item(d.name, paper_item, title, said.reset_index(drop=True), figures, tables))
     return items
@@ -170,8 +170,17 @@ def _md_table(df: pd.DataFrame) -> str:
     return df.map(_fmt).to_markdown(index=False)
 
 
+def _number(v):
+    """A measured value read back as text: formatted like any number when it is one."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return v
+
+
 def _claims_view(claims: pd.DataFrame) -> pd.DataFrame:
     view = claims[CLAIM_COLUMNS].copy()
+    view["measured_value"] = view.measured_value.map(_number).astype(object)
     view.insert(6, "95% CI", [f"[{_fmt(lo)}, {_fmt(hi)}]" if _fmt(lo) else ""
                               for lo, hi in zip(claims.ci_low, claims.ci_high)])
     return view.drop(columns=["ci_low", "ci_high"])
@@ -184,7 +193,7 @@ def render_markdown(data: ReportData) -> str:
            f" (of {len(data.claims)} claims).", "",
            "## Claims", "", _md_table(_claims_view(data.claims)), "", "## Figures and tables", ""]
     for it in data.items:
-        out += [f"### {it.paper_item or it.name}: {it.title}", ""]
+        out += [f"### {it.paper_item}" + (f": {it.title}" if it.title else ""), ""]
         if len(it.statements):
             out += ["The paper says:", ""]
             out += [f"- {s.paper_wording} (`{s.claim_id}`: {s.verdict})" for s in it.statements.itertuples()]
@@ -210,16 +219,18 @@ def render_markdown(data: ReportData) -> str:
 # --- HTML -------------------------------------------------------------------------------
 
 CSS = """
-body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
-td,th{border:1px solid #ccc;padding:.2em .45em;text-align:left;vertical-align:top}
+body{font-family:system-ui,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0;max-width:100%}
+td,th{border:1px solid #ccc;padding:.2em .45em;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#f0f0f0}
-td:first-child{white-space:nowrap}
+td:first-child,td.verdict,td.nowrap{white-space:nowrap}
+td.note{min-width:22em}
+.scroll{overflow-x:auto}
 tr.reproduced td.verdict{background:#d8f3d8}
 tr.not-reproduced td.verdict{background:#f8d4d4}
 tr.not-yet-run td.verdict{background:#eee;color:#666}
-figure{display:inline-block;margin:.5em;vertical-align:top}
-figure img{max-width:560px;border:1px solid #ddd}
+figure{display:inline-block;margin:.5em;vertical-align:top;max-width:100%}
+figure img{max-width:100%;max-height:560px;border:1px solid #ddd}
 pre{background:#f6f6f6;padding:.6em;font-size:.8em;max-height:20em;overflow:auto}
 """
 
@@ -237,7 +248,7 @@ def _html_table(df: pd.DataFrame, row_class: list[str] | None = None, cell_class
         cells = "".join(f'<td class="{cell_class[c]}">{_h(v)}</td>' if c in cell_class else f"<td>{_h(v)}</td>"
                         for c, v in zip(df.columns, r))
         rows.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return f"<div class=\"scroll\"><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
 
 
 def _img(path: Path) -> str:
@@ -253,10 +264,11 @@ def render_html(data: ReportData) -> str:
              "<p>Verdicts: " + ", ".join(f"<b>{html.escape(k)}</b> {v}" for k, v in counts.items()) +
              f" (of {len(data.claims)} claims).</p>",
              '<h2 id="claims">Claims</h2>',
-             _html_table(view, [v.replace(" ", "-") for v in view.verdict], {"verdict": "verdict"}),
+             _html_table(view, [v.replace(" ", "-") for v in view.verdict],
+                         {"verdict": "verdict", "kind": "nowrap", "paper_item": "nowrap", "note": "note"}),
              '<h2 id="figures">Figures and tables</h2>']
     for it in data.items:
-        parts.append(f"<h3>{html.escape(it.paper_item or it.name)}: {html.escape(it.title)}</h3>")
+        parts.append(f"<h3>{html.escape(it.paper_item)}" + (f": {html.escape(it.title)}" if it.title else "") + "</h3>")
         if len(it.statements):
             parts.append("<p>The paper says:</p><ul>" + "".join(
                 f"<li>{html.escape(str(s.paper_wording))} (<code>{html.escape(s.claim_id)}</code>: "

@@ -99,3 +99,19 @@ def test_sweep_writes_into_sweeps_with_its_parameters(tmp_path):
     executed = pipeline.sweep(str(nb), [("n", "4"), ("rate", "0.25")], out=tmp_path / "sweeps")
     assert executed == tmp_path / "sweeps" / "p-n=4-rate=0.25.ipynb" and executed.is_file()
     assert (tmp_path / "sweeps" / "p-n=4-rate=0.25" / "n.txt").read_text() == "1.0"
+
+
+def test_unchanged_notebooks_are_reused_until_an_input_or_output_changes(tmp_path):
+    nb = write_nb(tmp_path / "w.ipynb", body="import pathlib; d = pathlib.Path(out_dir, 'w'); "
+                                             "d.mkdir(parents=True, exist_ok=True); (d / 'v.txt').write_text('1')")
+    out = tmp_path / "results"
+
+    def status(**kw):
+        return [t.status for t in pipeline.reproduce(out, quick=True, only=[str(nb)], report=False, **kw)]
+
+    assert status() == ["ok"]
+    assert status() == ["reused"]
+    (out / "w" / "v.txt").write_text("tampered")                     # an output changed
+    assert status() == ["ok"] and (out / "w" / "v.txt").read_text() == "1"
+    assert status(force=True) == ["ok"]
+    assert [t.status for t in pipeline.reproduce(out, quick=False, only=[str(nb)], report=False)] == ["ok"]

@@ -92,7 +92,7 @@ window.addEventListener('load', () => {
   const imgs = [...document.images];
   document.body.setAttribute('data-check', JSON.stringify({
     images: imgs.length, loaded: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
-    errors: window.__errors, rows: document.querySelectorAll('#claims + table tbody tr').length}));
+    errors: window.__errors, rows: document.getElementById('claims').nextElementSibling.querySelectorAll('tbody tr').length}));
 });
 </script>"""
 

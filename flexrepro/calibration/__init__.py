@@ -23,6 +23,8 @@ def fit_all() -> tuple[ModelParams, dict]:
     reports = {"platform": report}
     from . import memcached_fit          # needs the simulator (servers layer): imported when fitting
     params, reports["memcached"] = memcached_fit.fit(params)
+    from . import nginx_fit
+    params, reports["nginx"] = nginx_fit.fit(params)
     return params, reports
 
 

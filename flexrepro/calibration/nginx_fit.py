@@ -8,8 +8,8 @@ Condition: nginx with epoll on 1 core, 256 concurrent ApacheBench clients
   keeps its catalogue ratio to it) -> kernel instr./syscall;
 - the two profiles' `base_cpi` -> user and kernel IPC.
 The profiles' shapes (working sets, reuse) are NOT fitted: user = the calibrated Xalan
-shape, kernel = the instruction-weighted mean of the calibrated OSDI'10 profiles of the
-paths a request runs, as for memcached (data/servers/nginx.toml says why). Syscalls per request are an output of the state
+shape, kernel = the calibrated pwrite profile, Figure 1's kernel (data/servers/nginx.toml
+says why). Syscalls per request are an output of the state
 machine and are only reported.
 
 Method: fixed-point iteration on the simulator itself (each unknown has one target it

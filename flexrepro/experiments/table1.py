@@ -15,6 +15,7 @@ from ..config import Param, ParamSet
 from ..registry import Experiment, register
 from ..scorecard import Verdict, claim_check, within
 from ..servers.memcached_bench import simulate as simulate_memcached
+from ..servers.nginx_bench import simulate as simulate_nginx
 from ..stats import mean_ci
 
 METRICS = ("syscalls_per_request", "user_instructions_per_syscall", "user_ipc",
@@ -27,10 +28,19 @@ def memcached(seed: int) -> dict:
     return {"workload": "memslap", **{m: row[m] for m in METRICS}}
 
 
-SERVERS: dict[str, Callable[[int], dict]] = {"memcached": memcached}
+def nginx(seed: int) -> dict:
+    """nginx with epoll, ApacheBench, 1 core, 256 concurrent clients (the claims table's condition)."""
+    row = simulate_nginx("epoll", 1, "apachebench", 256, seed)
+    return {"workload": "apachebench", **{m: row[m] for m in METRICS}}
+
+
+SERVERS: dict[str, Callable[[int], dict]] = {"memcached": memcached, "nginx": nginx}
 CLAIMS = {"memcached": {"T1-mc-syscalls": "syscalls_per_request", "T1-mc-user-instr": "user_instructions_per_syscall",
                         "T1-mc-user-ipc": "user_ipc", "T1-mc-kernel-instr": "kernel_instructions_per_syscall",
-                        "T1-mc-kernel-ipc": "kernel_ipc"}}
+                        "T1-mc-kernel-ipc": "kernel_ipc"},
+          "nginx": {"T1-ng-syscalls": "syscalls_per_request", "T1-ng-user-instr": "user_instructions_per_syscall",
+                    "T1-ng-user-ipc": "user_ipc", "T1-ng-kernel-instr": "kernel_instructions_per_syscall",
+                    "T1-ng-kernel-ipc": "kernel_ipc"}}
 
 
 def run_point(config: dict, seed: int) -> dict:

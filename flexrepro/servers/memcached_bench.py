@@ -53,7 +53,7 @@ def pages_for(connections: int, cores: int) -> int:
 
 def default_window(connections: int) -> tuple[int, int]:
     """(warm-up, measured) requests: every connection cycles a few times before measuring."""
-    return 3 * connections + 1500, max(3000, 2 * connections)
+    return 2 * connections + 1000, max(2500, connections + 1000)
 
 
 @dataclass

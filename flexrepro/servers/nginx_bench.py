@@ -30,7 +30,7 @@ INTERFACES = ("pages", "queues")
 CALLS = ("accept", "recv", "open", "fstat", "setsockopt", "writev", "sendfile", "write", "close",
          "epoll_wait", "epoll_ctl")
 DEFAULT_PAGES = 8          # FlexSC's default: 8 syscall pages (512 entries) per core (OSDI'10)
-HTTPERF_WINDOW_S = (0.02, 0.04)
+HTTPERF_WINDOW_S = (0.015, 0.03)
 
 
 def nginx_catalogue(params: ModelParams):
