@@ -122,3 +122,12 @@ def test_bad_input_is_a_config_error():
         simulate("flexsc", 1, 1, 1, interface="rings")
     with pytest.raises(ConfigError, match="cores"):
         simulate("epoll", 0, 1, 1)
+
+
+def test_throughput_never_exceeds_the_client_machine():
+    """A physical bound: memslap's two cores at their per-request cost cap the request rate."""
+    from flexrepro.workloads.network import load_client
+    c = load_client("memslap")
+    row = simulate("flexsc", 4, 384, 3)
+    assert row["throughput_rps"] <= c.cores / c.per_request_s * 1.01
+    assert row["window_throughput_rps"] == pytest.approx(row["throughput_rps"], rel=0.03)

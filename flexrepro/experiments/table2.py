@@ -22,7 +22,7 @@ import io
 import tokenize
 from pathlib import Path
 
-from .. import paths, reference
+from .. import reference
 from ..config import ParamSet
 from ..registry import Experiment, register
 
