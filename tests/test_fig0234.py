@@ -25,7 +25,13 @@ def test_fig03_timelines():
     sync, batch, spec = (df[df["mode"] == m] for m in ("sync", "batching", "specialization"))
     assert (sync.label == "pwrite").sum() == 4 and set(sync.core) == {0}
     assert set(batch.core) == {0} and (batch.label == "flexsc_wait").sum() >= 1
-    assert set(spec[spec.label == "pwrite"].core) == {1}       # specialization: calls run on the other core
+    # dynamic specialization: calls run on the other core, and on the user's own core only
+    # while the user thread sleeps in flexsc_wait
+    remote = spec[spec.label == "pwrite"].core == 1
+    assert remote.any()
+    waits = spec[(spec.core == 0) & (spec.label == "flexsc_wait")]
+    for call in spec[(spec.label == "pwrite") & (spec.core == 0)].itertuples():
+        assert (waits.start <= call.start).any()
     assert set(spec[spec.domain == "user"].core) == {0}
 
 

@@ -38,8 +38,7 @@ class _Worker:
         self.fsc, self.core, self.user_core, self.spin = fsc, core, user_core, spin
         self.env = fsc.env
         self.state = "sleeping"          # sleeping | waking (IPI in flight) | spinning | running
-        self.batch: deque[int] = deque() # claimed entries (a locked page, or one ring pop)
-        self.page = None
+        self.batch: deque[int] = deque() # claimed entries (one at a time, pages or rings)
         self.resumed: deque[int] = deque()
         self.thread_fresh = True         # False after its thread parked: the next call needs another thread
         self.overhead_instr = 0.0        # scan/queue instructions to run with the next call
@@ -67,18 +66,13 @@ class _Worker:
     def _next(self):
         fsc = self.fsc
         if not self._may_run():
-            if not self.batch:            # a stopping thread must not keep its page locked
-                fsc.table.release(self.page)
-                self.page = None
             return None
         if self.resumed:
             return ("resume", self.resumed.popleft())
         if not self.batch:
-            fsc.table.release(self.page)
-            self.page = None
             if not fsc.table.has_work():
                 return None
-            work, scanned, self.page = fsc.table.claim()
+            work, scanned = fsc.table.claim()
             per = fsc.k.costs.queue_op_instructions if fsc.interface == "queues" else fsc.k.costs.kernel_scan_per_entry
             self.overhead_instr += scanned * per
             self.batch.extend(work)

@@ -112,7 +112,6 @@ class SyscallPages(_Table):
         self._page_use = [0] * pages                    # non-free entries per page
         self.active_pages = 0                           # pages holding a non-free entry
         self._page_work: dict[int, list[int]] = {}      # page -> submitted entries (insertion-ordered)
-        self._locked: set[int] = set()
         self._done: deque[int] = deque()
 
     def alloc(self) -> int | None:
@@ -138,23 +137,23 @@ class SyscallPages(_Table):
         self._page_work.setdefault(idx // ENTRIES_PER_PAGE, []).append(idx)
 
     def has_work(self) -> bool:
-        return any(p not in self._locked for p in self._page_work)
+        return bool(self._page_work)
 
-    def claim(self) -> tuple[list[int], int, int | None]:
-        """Kernel: lock the first unlocked page with submitted work.
+    def claim(self) -> tuple[list[int], int]:
+        """Kernel: take the first submitted entry (per-entry claiming, so syscall threads on
+        several cores share one page's work).
 
-        Returns (entries, entries scanned, page); the scan is one sweep over the pages in use."""
-        scanned = self.active_pages * ENTRIES_PER_PAGE
-        for p in self._page_work:
-            if p not in self._locked:
-                work = self._page_work.pop(p)
-                self._locked.add(p)
-                self.submitted_count -= len(work)
-                return work, scanned, p
-        return [], scanned, None
-
-    def release(self, page: int | None) -> None:
-        self._locked.discard(page)
+        Returns (entries, entries scanned). One sweep over the pages in use finds every
+        submitted entry, so each claim is charged its share of a sweep."""
+        submitted = self.submitted_count
+        scanned = -(-self.active_pages * ENTRIES_PER_PAGE // max(submitted, 1))
+        for p, work in self._page_work.items():
+            idx = work.pop(0)
+            if not work:
+                del self._page_work[p]
+            self.submitted_count -= 1
+            return [idx], scanned
+        return [], scanned
 
     def _completed(self, idx: int) -> None:
         self._done.append(idx)
@@ -198,15 +197,12 @@ class QueueRings(_Table):
     def has_work(self) -> bool:
         return bool(self._sq)
 
-    def claim(self) -> tuple[list[int], int, None]:
+    def claim(self) -> tuple[list[int], int]:
         """Kernel: pop one submission (the ring's ops are counted as 'scanned' = 1)."""
         if not self._sq:
-            return [], 1, None
+            return [], 1
         self.submitted_count -= 1
-        return [self._sq.popleft()], 1, None
-
-    def release(self, page) -> None:
-        pass
+        return [self._sq.popleft()], 1
 
     def _completed(self, idx: int) -> None:
         self._cq.append(idx)

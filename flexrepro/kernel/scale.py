@@ -57,10 +57,10 @@ class ScanMeter:
         self.reset()
 
         def metered_claim():
-            work, scanned, page = claim()
+            work, scanned = claim()
             self.kernel += scanned
             self.claims += 1
-            return work, scanned, page
+            return work, scanned
 
         def metered_poll():
             done, scanned = poll()
