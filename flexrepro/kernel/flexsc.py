@@ -304,7 +304,11 @@ class FlexSC:
 
     # ---------------------------------------------------------------- kernel side
     def _rule(self) -> bool:
-        return self.unissued == 0 and self.table.done_count > 0
+        # OSDI'10's single-core rule: the user's own core must first issue every posted
+        # call; with other cores executing them (ATC'11 3.2) one completion suffices.
+        if self.policy == "batching":
+            return self.unissued == 0 and self.table.done_count > 0
+        return self.table.done_count > 0
 
     def _check_wake(self) -> None:
         if self.waiting and self._wake_ev is not None and not self._wake_ev.triggered and self._rule():

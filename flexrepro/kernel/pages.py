@@ -11,6 +11,7 @@ turns those counts into instructions.
 """
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections import deque
 
@@ -111,7 +112,8 @@ class SyscallPages(_Table):
         self._free = list(range(self.n))               # a heap: lowest free entry first
         self._page_use = [0] * pages                    # non-free entries per page
         self.active_pages = 0                           # pages holding a non-free entry
-        self._page_work: dict[int, list[int]] = {}      # page -> submitted entries (insertion-ordered)
+        self._submitted: list[int] = []                 # submitted entries, sorted
+        self._cursor = 0                                # where the kernel's scan resumes
         self._done: deque[int] = deque()
 
     def alloc(self) -> int | None:
@@ -134,26 +136,27 @@ class SyscallPages(_Table):
         self.in_use -= 1
 
     def _enqueue(self, idx: int) -> None:
-        self._page_work.setdefault(idx // ENTRIES_PER_PAGE, []).append(idx)
+        bisect.insort(self._submitted, idx)
 
     def has_work(self) -> bool:
-        return bool(self._page_work)
+        return bool(self._submitted)
 
     def claim(self) -> tuple[list[int], int]:
-        """Kernel: take the first submitted entry (per-entry claiming, so syscall threads on
-        several cores share one page's work).
+        """Kernel: take the next submitted entry after the scan cursor, wrapping around
+        (a circular scan: fair across pages, and syscall threads on several cores share
+        one page's work).
 
-        Returns (entries, entries scanned). One sweep over the pages in use finds every
-        submitted entry, so each claim is charged its share of a sweep."""
-        submitted = self.submitted_count
-        scanned = -(-self.active_pages * ENTRIES_PER_PAGE // max(submitted, 1))
-        for p, work in self._page_work.items():
-            idx = work.pop(0)
-            if not work:
-                del self._page_work[p]
-            self.submitted_count -= 1
-            return [idx], scanned
-        return [], scanned
+        Returns (entries, entries scanned): the scan reads the in-use pages from the cursor
+        up to the entry it takes, so a full round costs one sweep of the pages in use."""
+        sweep = self.active_pages * ENTRIES_PER_PAGE
+        if not self._submitted:
+            return [], sweep
+        i = bisect.bisect_left(self._submitted, self._cursor)
+        idx = self._submitted.pop(i if i < len(self._submitted) else 0)
+        distance = (idx - self._cursor) % self.n + 1
+        self._cursor = idx + 1
+        self.submitted_count -= 1
+        return [idx], max(1, -(-distance * sweep // self.n))
 
     def _completed(self, idx: int) -> None:
         self._done.append(idx)
