@@ -51,7 +51,7 @@ def _shape(params: ModelParams, names: list[str]) -> tuple[dict, dict]:
     weights = [p.instructions or 1.0 for p in profs]
     total = sum(weights)
     ws, reuse = {}, {}
-    for s in set().union(*(p.working_set for p in profs)):
+    for s in dict.fromkeys(k for p in profs for k in p.working_set):   # stable order
         ws[s] = sum(w * p.working_set.get(s, 0.0) for p, w in zip(profs, weights)) / total
         reuse[s] = sum(w * p.reuse_instructions.get(s, 0.0) for p, w in zip(profs, weights)) / total
     return ws, reuse
