@@ -225,7 +225,9 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
             df = pd.DataFrame([t.__dict__ for t in timings]).assign(mode=mode)
             write_csv(df, out / "notebooks" / "timings.csv")
             print("\n" + _summary(timings), flush=True)
-    if report:
+    if report and only and not (out / "scorecard" / "scorecard.csv").is_file():
+        print("\nreport: skipped (no scorecard yet: run the scorecard notebook too)")
+    elif report:
         from .report import write_report
 
         md, html = write_report(out)

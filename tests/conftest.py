@@ -1,12 +1,8 @@
 import os
+import tempfile
 
-import pytest
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _results_in_tmp(tmp_path_factory):
-    """Tests never write into the checkout's results/."""
-    os.environ.setdefault("FLEXREPRO_RESULTS", str(tmp_path_factory.mktemp("results")))
-    # ...nor into its result cache (.cache/flexrepro/): every test run computes afresh.
-    os.environ.setdefault("FLEXREPRO_CACHE", str(tmp_path_factory.mktemp("cache")))
-    yield
+# Set before any test module imports flexrepro (paths.RESULTS is read at import): tests never
+# write into the checkout's results/, nor into its result cache — every test run computes afresh.
+_TMP = tempfile.mkdtemp(prefix="flexrepro-tests-")
+os.environ.setdefault("FLEXREPRO_RESULTS", os.path.join(_TMP, "results"))
+os.environ.setdefault("FLEXREPRO_CACHE", os.path.join(_TMP, "cache"))

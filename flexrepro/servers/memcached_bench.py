@@ -18,10 +18,10 @@ from ..errors import ConfigError
 from ..kernel import Kernel, Listener, load_catalogue
 from ..kernel.kernel import Counters
 from ..kernel.pages import ENTRIES_PER_PAGE
-from ..platform import MODELLED, Machine, ModelParams, load_params, load_platform
+from ..platform import MODELLED, Machine, ModelParams, PlatformSpec, load_params, load_platform
 from ..seeds import rng
 from ..workloads.memslap import Memslap
-from ..workloads.network import Testbed
+from ..workloads.network import ClientParams, LinkParams, Testbed
 from .memcached import (KERNEL_PROFILE, USER_PROFILE, Cache, EpollMemcached, FlexscMemcached, MemcachedParams,
                         load_memcached)
 
@@ -86,12 +86,15 @@ class Bench:
 
 def build(system: str, cores: int, connections: int, seed: int, warmup: int | None = None,
           measure: int | None = None, interface: str = "pages", params: ModelParams | None = None,
-          mc: MemcachedParams | None = None) -> Bench:
+          mc: MemcachedParams | None = None, spec: PlatformSpec | None = None,
+          link: LinkParams | None = None, client: ClientParams | None = None) -> Bench:
+    """`spec`, `link` and `client` replace the platform, the wire and the client machine of the
+    data files (what-if ablations: costlier traps, a faster testbed)."""
     if system not in SYSTEMS:
         raise ConfigError(f"parameter 'system': got {system!r}; allowed: one of {', '.join(SYSTEMS)}")
     if interface not in INTERFACES:
         raise ConfigError(f"parameter 'interface': got {interface!r}; allowed: one of {', '.join(INTERFACES)}")
-    spec = load_platform()
+    spec = spec or load_platform()
     params = params or load_params()
     mc = mc or load_memcached(user_instructions=params.profile(USER_PROFILE).instructions)
     w0, m0 = default_window(connections)
@@ -102,7 +105,8 @@ def build(system: str, cores: int, connections: int, seed: int, warmup: int | No
     kernel = Kernel(env, machine, params, catalogue=memcached_catalogue(params))
     r = rng(seed)
     listener = Listener(env)
-    client = Memslap(Testbed.build(env, "memslap", spec.clock_ghz), listener, connections, r, warmup, measure)
+    testbed = Testbed.build(env, "memslap", spec.clock_ghz, link, client)
+    client = Memslap(testbed, listener, connections, r, warmup, measure)
     cache = Cache(mc.cache_items)
     cache.prefill(client.key_population, r)
     if system == "epoll":

@@ -21,7 +21,7 @@ from ..platform import MODELLED, Machine, ModelParams, load_params, load_platfor
 from ..seeds import rng
 from ..workloads.apachebench import ApacheBench, load_apachebench
 from ..workloads.httperf import Httperf, load_httperf
-from ..workloads.network import Testbed
+from ..workloads.network import ClientParams, LinkParams, Testbed
 from .nginx import KERNEL_PROFILE, USER_PROFILE, EpollNginx, FlexscNginx, NginxParams, load_nginx
 
 SYSTEMS = ("epoll", "flexsc")
@@ -58,7 +58,10 @@ def ab_window(concurrency: int) -> tuple[int, int]:
 
 
 def simulate(system: str, cores: int, workload: str, load: float, seed: int, warmup=None, measure=None,
-             interface: str = "pages", params: ModelParams | None = None, ng: NginxParams | None = None) -> dict:
+             interface: str = "pages", params: ModelParams | None = None, ng: NginxParams | None = None,
+             link: LinkParams | None = None, client: ClientParams | None = None) -> dict:
+    """`link` and `client` replace the wire and the client machine of the data files (what-if
+    ablations: a faster testbed)."""
     if system not in SYSTEMS:
         raise ConfigError(f"parameter 'system': got {system!r}; allowed: one of {', '.join(SYSTEMS)}")
     if workload not in WORKLOADS:
@@ -81,7 +84,7 @@ def simulate(system: str, cores: int, workload: str, load: float, seed: int, war
             raise ConfigError(f"parameter 'concurrency': got {load!r}; allowed: an integer >= 1")
         w0, m0 = ab_window(int(load))
         ab = load_apachebench()
-        client = ApacheBench(Testbed.build(env, "apachebench", spec.clock_ghz), listener, int(load),
+        client = ApacheBench(Testbed.build(env, "apachebench", spec.clock_ghz, link, client), listener, int(load),
                              w0 if warmup is None else warmup, m0 if measure is None else measure, ab)
         keepalive, line, agent, conns = False, f"GET {ab.request_path} HTTP/1.0", "ApacheBench/2.3", int(load)
     else:
@@ -89,7 +92,7 @@ def simulate(system: str, cores: int, workload: str, load: float, seed: int, war
             raise ConfigError(f"parameter 'rate': got {load!r}; allowed: a number > 0 (requests/s)")
         hp = load_httperf()
         w0, m0 = HTTPERF_WINDOW_S
-        client = Httperf(Testbed.build(env, "httperf", spec.clock_ghz), listener, float(load), r,
+        client = Httperf(Testbed.build(env, "httperf", spec.clock_ghz, link, client), listener, float(load), r,
                          w0 if warmup is None else warmup, m0 if measure is None else measure, hp)
         keepalive, line, agent = True, f"GET {hp.request_path} HTTP/1.1", "httperf/0.9.0"
         # at most every session of the run open at once
