@@ -260,7 +260,7 @@ def _img(path: Path) -> str:
 def render_html(data: ReportData) -> str:
     counts = data.claims.verdict.value_counts()
     view = _claims_view(data.claims)
-    parts = [f"<h1>Reproduction report: Exception-Less System Calls for Event-Driven Servers (ATC'11)</h1>",
+    parts = ["<h1>Reproduction report: Exception-Less System Calls for Event-Driven Servers (ATC'11)</h1>",
              "<p>Verdicts: " + ", ".join(f"<b>{html.escape(k)}</b> {v}" for k, v in counts.items()) +
              f" (of {len(data.claims)} claims).</p>",
              '<h2 id="claims">Claims</h2>',

@@ -13,6 +13,7 @@ run metadata for the notebook, never a row column.
 """
 from __future__ import annotations
 
+import os
 import timeit
 from dataclasses import replace
 
@@ -48,7 +49,7 @@ def run_point(config: dict, seed: int) -> dict:
 def host_syscall_cost(number: int = 200_000, repeat: int = 5) -> dict:
     """Wall-clock cost of getppid() on this host, minus a no-op C call timed in the same run
     (Python's call overhead dominates otherwise). Best of `repeat`; ns per call."""
-    glb = {"getppid": __import__("os").getppid, "noop": int}      # int(): a C call, no syscall
+    glb = {"getppid": os.getppid, "noop": int}      # int(): a C call, no syscall
     call = min(timeit.repeat("getppid()", globals=glb, number=number, repeat=repeat)) / number * 1e9
     noop = min(timeit.repeat("noop()", globals=glb, number=number, repeat=repeat)) / number * 1e9
     return {"getppid_ns": call, "noop_ns": noop, "syscall_ns": call - noop}

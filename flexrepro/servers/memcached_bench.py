@@ -135,22 +135,19 @@ def simulate(system: str, cores: int, connections: int, seed: int, **kw) -> dict
 def _row(b: Bench) -> dict:
     env, machine, kernel, server, cache, client, window = b.env, b.machine, b.kernel, b.server, b.cache, b.client, b.window
     cores = len(machine.cores)
-    spec = machine.spec
     elapsed = env.now - window["t0"]
     requests = server.requests - window["requests"]
     cnt = kernel.counters
     sync = sum(c for (n, m), c in cnt.syscalls.items() if m == "sync" and n != "flexsc_wait")
     exless = sum(c for (n, m), c in cnt.syscalls.items() if m == "exceptionless")
     waits = cnt.syscalls.get(("flexsc_wait", "sync"), 0)
-    traps = sync + waits
     rows = machine.counters()
     tot = {d: {k: sum(r[k] for r in rows if r["domain"] == d) for k in ("instructions", "cycles",
                                                                        *(f"{s}_misses" for s in MODELLED))}
            for d in ("user", "kernel")}
-    # hardware counters attribute a trap's direct cost to both modes: the user-side pipeline
-    # refill to user cycles, entry + exit to kernel cycles
-    user_cycles = tot["user"]["cycles"] + traps * machine.params.platform["user_direct_cycles"]
-    kernel_cycles = tot["kernel"]["cycles"] + traps * (spec.syscall_entry_cycles + spec.syscall_exit_cycles)
+    # Core.trap() already charged each trap's direct cost to both modes, as hardware counters
+    # see it: entry + exit to kernel cycles, the user-side pipeline refill to user cycles
+    user_cycles, kernel_cycles = tot["user"]["cycles"], tot["kernel"]["cycles"]
     ui, ki = tot["user"]["instructions"], tot["kernel"]["instructions"]
     calls = sync + exless
     gets = (cache.hits - window["hits"]) + (cache.misses - window["misses"])

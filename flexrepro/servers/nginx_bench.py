@@ -119,7 +119,6 @@ def simulate(system: str, cores: int, workload: str, load: float, seed: int, war
 
 
 def _row(env, machine, kernel, server, client, window, cores) -> dict:
-    spec = machine.spec
     elapsed = env.now - window["t0"]
     requests = server.requests - window["requests"]
     per = (lambda v: v / requests) if requests else (lambda v: float("nan"))
@@ -127,14 +126,12 @@ def _row(env, machine, kernel, server, client, window, cores) -> dict:
     sync = sum(c for (n, m), c in cnt.syscalls.items() if m == "sync" and n != "flexsc_wait")
     exless = sum(c for (n, m), c in cnt.syscalls.items() if m == "exceptionless")
     waits = cnt.syscalls.get(("flexsc_wait", "sync"), 0)
-    traps = sync + waits
     rows = machine.counters()
     keys = ("instructions", "cycles", *(f"{s}_misses" for s in MODELLED))
     tot = {d: {k: sum(r[k] for r in rows if r["domain"] == d) for k in keys} for d in ("user", "kernel")}
-    # hardware counters attribute a trap's direct cost to both modes: the user-side pipeline
-    # refill to user cycles, entry + exit to kernel cycles
-    user_cycles = tot["user"]["cycles"] + traps * machine.params.platform["user_direct_cycles"]
-    kernel_cycles = tot["kernel"]["cycles"] + traps * (spec.syscall_entry_cycles + spec.syscall_exit_cycles)
+    # Core.trap() already charged each trap's direct cost to both modes, as hardware counters
+    # see it: entry + exit to kernel cycles, the user-side pipeline refill to user cycles
+    user_cycles, kernel_cycles = tot["user"]["cycles"], tot["kernel"]["cycles"]
     ui, ki = tot["user"]["instructions"], tot["kernel"]["instructions"]
     calls = sync + exless
     out = client.summary()

@@ -188,7 +188,6 @@ class LoadGenerator:
     def start_measuring(self) -> None:
         """Open the measured window (after warm-up): rows and utilisations count from now."""
         self.ledger.start_window(self.env.now)
-        tb = self.tb
         self._busy0 = self._busy()
 
     def _busy(self) -> tuple[float, float, float]:
