@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from flexrepro.calibration import nginx_fit
-from flexrepro.calibration.memcached_fit import TARGETS
+from flexrepro.calibration.server_fit import TARGETS
 from flexrepro.platform import load_params
 from flexrepro.servers.nginx_bench import simulate
 

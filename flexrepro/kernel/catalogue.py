@@ -70,6 +70,14 @@ class Catalogue:
             calls[name] = replace(call, **{k: _FIELDS[k](v) for k, v in fields.items()})
         return Catalogue(calls)
 
+    def rescaled(self, calls, reference: str, instructions: float, profile: str) -> "Catalogue":
+        """A copy in which `reference` is `instructions` long and the other `calls` keep their
+        proportions to it (one common scale: the same kernel code base), all on `profile`."""
+        scale = instructions / self[reference].instructions
+        return self.with_overrides({n: {"profile": profile, "instructions": self[n].instructions * scale,
+                                        "per_item_instructions": self[n].per_item_instructions * scale}
+                                    for n in calls})
+
     def rows(self) -> list[dict]:
         return [vars(c).copy() for c in self._calls.values()]
 

@@ -36,12 +36,8 @@ def memcached_catalogue(params: ModelParams):
 
     The profile's `instructions` is the fitted length of a socket read(); the other calls keep
     their catalogue proportions to read (one common scale: the same TCP/socket code base)."""
-    cat = load_catalogue()
-    prof = params.profile(KERNEL_PROFILE)
-    scale = prof.instructions / cat["read"].instructions
-    return cat.with_overrides({n: {"profile": KERNEL_PROFILE, "instructions": cat[n].instructions * scale,
-                                   "per_item_instructions": cat[n].per_item_instructions * scale}
-                               for n in NET_CALLS})
+    return load_catalogue().rescaled(NET_CALLS, "read", params.profile(KERNEL_PROFILE).instructions,
+                                     KERNEL_PROFILE)
 
 
 def pages_for(connections: int, cores: int) -> int:

@@ -38,12 +38,8 @@ def nginx_catalogue(params: ModelParams):
 
     The profile's `instructions` is the fitted length of a socket recv(); the other calls keep
     their catalogue proportions to it (one common scale: the same kernel code base)."""
-    cat = load_catalogue()
-    prof = params.profile(KERNEL_PROFILE)
-    scale = prof.instructions / cat["recv"].instructions
-    return cat.with_overrides({n: {"profile": KERNEL_PROFILE, "instructions": cat[n].instructions * scale,
-                                   "per_item_instructions": cat[n].per_item_instructions * scale}
-                               for n in CALLS})
+    return load_catalogue().rescaled(CALLS, "recv", params.profile(KERNEL_PROFILE).instructions,
+                                     KERNEL_PROFILE)
 
 
 def pages_for(connections: int, cores: int) -> int:

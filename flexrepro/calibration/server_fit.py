@@ -1,0 +1,118 @@
+"""Fit a server's two code profiles to its row of Table 1 (calibration, not prediction).
+
+Fitted, four numbers per server:
+- `<server>_user.instructions`: user instructions of the server's code per request (split over
+  its stages by data/servers/<server>.toml) -> user instructions per syscall;
+- `<server>_kernel.instructions`: kernel instructions of one socket receive (every other
+  network call keeps its catalogue ratio to it) -> kernel instructions per syscall;
+- the two profiles' `base_cpi` -> user and kernel IPC.
+The profiles' shapes (working sets, reuse) are NOT fitted: data/servers/<server>.toml names
+the calibrated profiles they are taken from, and why. Syscalls per request are an output of
+the server's state machine and are only reported.
+
+Method: fixed-point iteration on the simulator itself. Each unknown has one target that it
+moves almost alone (cycles = instructions x base_cpi + refills x penalty, and the refills do
+not depend on base_cpi), so instruction counts are rescaled by target/measured and base CPIs
+shifted by target CPI - measured CPI until every residual is below `tol`.
+"""
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .. import paths, reference
+from ..atomic import write_text
+from ..platform import CodeProfile, ModelParams
+from ..platform.params import PARAMS_FILE, _load
+from ..seeds import ROOT_SEED
+
+TARGETS = ("user_instructions_per_syscall", "user_ipc", "kernel_instructions_per_syscall", "kernel_ipc")
+MIN_CPI = 0.05
+
+
+def shape(params: ModelParams, names: list[str]) -> tuple[dict, dict]:
+    """Instruction-weighted mean working sets and reuse intervals of calibrated profiles."""
+    profs = [params.profile(n) for n in names]
+    weights = [p.instructions or 1.0 for p in profs]
+    total = sum(weights)
+    ws, reuse = {}, {}
+    for s in dict.fromkeys(k for p in profs for k in p.working_set):   # stable order
+        ws[s] = sum(w * p.working_set.get(s, 0.0) for p, w in zip(profs, weights)) / total
+        reuse[s] = sum(w * p.reuse_instructions.get(s, 0.0) for p, w in zip(profs, weights)) / total
+    return ws, reuse
+
+
+@dataclass(frozen=True)
+class ServerFit:
+    server: str              # its Table 1 row and data/servers/<server>.toml
+    condition: dict          # the Table 1 condition, as keyword arguments of `run`
+    condition_text: str      # the same, for provenance
+    user_profile: str
+    kernel_profile: str
+    kernel_call: str         # the call whose length is fitted (read, recv)
+    per_request: str         # what "per request" means for this server, for provenance
+    run: Callable[..., dict]   # run(params, user_instructions, seed) -> a row at `condition`
+    kernel_start: float = 1.0  # first guess of the fitted call's length, x kernel instr./syscall
+
+    @property
+    def kernel_key(self) -> str:
+        return f"{self.kernel_call}_instructions"
+
+    def targets(self) -> dict[str, float]:
+        t1 = reference.load("table1")
+        row = t1[t1.server == self.server].iloc[0]
+        return {k: float(getattr(row, k)) for k in ("syscalls_per_request", *TARGETS)}
+
+    def build(self, params: ModelParams, x: dict[str, float]) -> ModelParams:
+        """The parameters with the server's two profiles for the free values `x`."""
+        with open(paths.DATA / "servers" / f"{self.server}.toml", "rb") as f:
+            shapes = tomllib.load(f)["profiles"]
+        uws, ureuse = shape(params, shapes["user_shape"])
+        kws, kreuse = shape(params, shapes["kernel_shape"])
+        prov = (f"fitted by flexrepro.calibration.{self.server}_fit to ATC'11 Table 1 ({self.server} row) at "
+                f"{self.condition_text}; shape from {{}} (data/servers/{self.server}.toml)")
+        user = CodeProfile(self.user_profile, "user", x["user_base_cpi"], uws, ureuse,
+                           instructions=x["user_instructions_per_request"],
+                           provenance=prov.format("+".join(shapes["user_shape"])) +
+                           f"; instructions = {self.per_request}")
+        kernel = CodeProfile(self.kernel_profile, "kernel", x["kernel_base_cpi"], kws, kreuse,
+                             instructions=x[self.kernel_key],
+                             provenance=prov.format("+".join(shapes["kernel_shape"])) +
+                             f"; instructions = kernel instructions of one socket {self.kernel_call}()")
+        return params.with_profiles(user, kernel)
+
+    def fit(self, params: ModelParams, seed: int = ROOT_SEED, tol: float = 0.005,
+            max_iter: int = 12) -> tuple[ModelParams, dict]:
+        t = self.targets()
+        x = {"user_instructions_per_request": t["user_instructions_per_syscall"] * t["syscalls_per_request"],
+             self.kernel_key: t["kernel_instructions_per_syscall"] * self.kernel_start,
+             "user_base_cpi": 0.5 / t["user_ipc"], "kernel_base_cpi": 0.5 / t["kernel_ipc"]}
+        history = []
+        for it in range(1, max_iter + 1):
+            row = self.run(self.build(params, x), x["user_instructions_per_request"], seed)
+            err = {k: row[k] / t[k] - 1 for k in TARGETS}
+            history.append({"iteration": it, **x, **{k: row[k] for k in (*TARGETS, "syscalls_per_request")}})
+            if max(abs(e) for e in err.values()) < tol:
+                break
+            x["user_instructions_per_request"] *= t["user_instructions_per_syscall"] / row["user_instructions_per_syscall"]
+            x[self.kernel_key] *= t["kernel_instructions_per_syscall"] / row["kernel_instructions_per_syscall"]
+            x["user_base_cpi"] = max(MIN_CPI, x["user_base_cpi"] + 1 / t["user_ipc"] - row["user_cpi"])
+            x["kernel_base_cpi"] = max(MIN_CPI, x["kernel_base_cpi"] + 1 / t["kernel_ipc"] - row["kernel_cpi"])
+        residuals = [{"target": k, "paper": t[k], "model": row[k], "residual_pct": 100 * (row[k] / t[k] - 1)}
+                     for k in (*TARGETS, "syscalls_per_request")]
+        report = {"condition": self.condition, "seed": seed, "free": dict(x), "iterations": history,
+                  "residuals": residuals,
+                  "note": "syscalls_per_request is an output of the state machine, reported, not fitted"}
+        return self.build(params, x), report
+
+    def calibrate(self, path: str | Path = PARAMS_FILE) -> tuple[ModelParams, dict]:
+        """Add (or refit) this server's profiles in an existing parameter file, keeping the rest."""
+        from . import to_json
+        doc = json.loads(Path(path).read_text())
+        params, report = self.fit(ModelParams.from_dict(doc))
+        write_text(path, to_json(params, {**doc.get("fit", {}), self.server: report}))
+        _load.cache_clear()
+        return params, report
