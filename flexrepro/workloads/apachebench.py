@@ -11,11 +11,10 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..errors import ConfigError
 from ..kernel.net import Listener, Message
-from .client import ClientConn, LoadGenerator, Request
+from .client import ClientConn, ClosedLoop, Request
 from .network import DATA, Testbed
 
 GET = "get"
@@ -41,20 +40,14 @@ def load_apachebench(path: str | Path = DATA / "apachebench.toml") -> ApacheBenc
         return ApacheBenchParams(**tomllib.load(f))
 
 
-class ApacheBench(LoadGenerator):
+class ApacheBench(ClosedLoop):
     def __init__(self, testbed: Testbed, listener: Listener, concurrency: int,
                  warmup: int, measure: int, params: ApacheBenchParams | None = None):
         if not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigError(f"parameter 'concurrency': got {concurrency!r}; allowed: an integer >= 1")
-        if warmup < 0 or measure < 1:
-            raise ConfigError(f"parameters 'warmup'/'measure': got {warmup!r}/{measure!r}; "
-                              "allowed: warmup >= 0 and measure >= 1")
-        super().__init__(testbed, listener)
+        super().__init__(testbed, listener, warmup, measure)
         self.p = params or load_apachebench()
-        self.concurrency, self.warmup, self.measure = concurrency, warmup, measure
-        self.completed = 0
-        self.on_warm: list[Callable[[], None]] = []
-        self.done = self.env.event()
+        self.concurrency = concurrency
 
     def start(self) -> None:
         if self.warmup == 0:
@@ -69,20 +62,8 @@ class ApacheBench(LoadGenerator):
         cpu.run(cpu.connection_cycles + cpu.request_cycles, self.open, conn, _noop, req)
 
     def on_reply(self, conn: ClientConn, req: Request, msg: Message) -> None:
-        self.close(conn)
-        self.completed += 1
-        if self.completed == self.warmup:
-            self._open_window()
-        elif self.ledger.measuring and self.ledger.measured >= self.measure:
-            if not self.done.triggered:
-                self.done.succeed()
-            return
-        self._next(conn)
-
-    def _open_window(self) -> None:
-        self.start_measuring()
-        for fn in self.on_warm:
-            fn()
+        self.close(conn)              # a new connection per request
+        super().on_reply(conn, req, msg)
 
 
 def _noop(conn: ClientConn) -> None:

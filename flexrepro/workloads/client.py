@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Callable
 
+from ..errors import ConfigError
 from ..kernel.net import Listener, Message, Socket
 from .network import Testbed
 
@@ -215,3 +216,36 @@ class LoadGenerator:
             "link_to_server_utilisation": busy[1] / elapsed if elapsed else 0.0,
             "link_to_client_utilisation": busy[2] / elapsed if elapsed else 0.0,
         }
+
+
+class ClosedLoop(LoadGenerator):
+    """A closed-loop tool (memslap, ApacheBench): `warmup` replies, then a window of `measure`
+    replies; each reply sends the connection's next request until the window is full."""
+
+    def __init__(self, testbed: Testbed, listener: Listener, warmup: int, measure: int):
+        if warmup < 0 or measure < 1:
+            raise ConfigError(f"parameters 'warmup'/'measure': got {warmup!r}/{measure!r}; "
+                              "allowed: warmup >= 0 and measure >= 1")
+        super().__init__(testbed, listener)
+        self.warmup, self.measure = warmup, measure
+        self.completed = 0
+        self.on_warm: list[Callable[[], None]] = []
+        self.done = self.env.event()
+
+    def _next(self, conn: ClientConn) -> None:
+        raise NotImplementedError
+
+    def on_reply(self, conn: ClientConn, req: Request, msg: Message) -> None:
+        self.completed += 1
+        if self.completed == self.warmup:
+            self._open_window()
+        elif self.ledger.measuring and self.ledger.measured >= self.measure:
+            if not self.done.triggered:
+                self.done.succeed()
+            return
+        self._next(conn)
+
+    def _open_window(self) -> None:
+        self.start_measuring()
+        for fn in self.on_warm:
+            fn()

@@ -15,13 +15,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from ..errors import ConfigError
-from ..kernel.net import Listener, Message
-from .client import ClientConn, LoadGenerator, Request
+from ..kernel.net import Listener
+from .client import ClientConn, ClosedLoop
 from .network import DATA, Testbed
 
 GET, SET = "get", "set"
@@ -68,23 +67,16 @@ def load_memslap(path: str | Path = DATA / "memslap.toml") -> MemslapParams:
         return MemslapParams(**tomllib.load(f))
 
 
-class Memslap(LoadGenerator):
+class Memslap(ClosedLoop):
     def __init__(self, testbed: Testbed, listener: Listener, connections: int, rng: np.random.Generator,
                  warmup: int, measure: int, params: MemslapParams | None = None):
         if not isinstance(connections, int) or connections < 1:
             raise ConfigError(f"parameter 'connections': got {connections!r}; allowed: an integer >= 1")
-        if warmup < 0 or measure < 1:
-            raise ConfigError(f"parameters 'warmup'/'measure': got {warmup!r}/{measure!r}; "
-                              "allowed: warmup >= 0 and measure >= 1")
-        super().__init__(testbed, listener)
+        super().__init__(testbed, listener, warmup, measure)
         self.p = params or load_memslap()
         self.connections, self.rng = connections, rng
-        self.warmup, self.measure = warmup, measure
-        self.completed = 0
         self.running = False
         self._ready: list[ClientConn] = []
-        self.on_warm: list[Callable[[], None]] = []
-        self.done = self.env.event()
         self._ops = self._keys = None
         self._i = _BLOCK
 
@@ -139,17 +131,3 @@ class Memslap(LoadGenerator):
         req.started = self.env.now
         self.tb.client.run(self.tb.client.request_cycles, self.send, conn, req)
 
-    def on_reply(self, conn: ClientConn, req: Request, msg: Message) -> None:
-        self.completed += 1
-        if self.completed == self.warmup:
-            self._open_window()
-        elif self.ledger.measuring and self.ledger.measured >= self.measure:
-            if not self.done.triggered:
-                self.done.succeed()
-            return
-        self._next(conn)
-
-    def _open_window(self) -> None:
-        self.start_measuring()
-        for fn in self.on_warm:
-            fn()
