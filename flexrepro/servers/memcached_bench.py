@@ -18,10 +18,11 @@ from ..errors import ConfigError
 from ..kernel import Kernel, Listener, load_catalogue
 from ..kernel.kernel import Counters
 from ..kernel.pages import ENTRIES_PER_PAGE
-from ..platform import MODELLED, Machine, ModelParams, PlatformSpec, load_params, load_platform
+from ..platform import Machine, ModelParams, PlatformSpec, load_params, load_platform
 from ..seeds import rng
 from ..workloads.memslap import Memslap
 from ..workloads.network import ClientParams, LinkParams, Testbed
+from .measure import processor_columns
 from .memcached import (KERNEL_PROFILE, USER_PROFILE, Cache, EpollMemcached, FlexscMemcached, MemcachedParams,
                         load_memcached)
 
@@ -130,46 +131,19 @@ def simulate(system: str, cores: int, connections: int, seed: int, **kw) -> dict
 
 def _row(b: Bench) -> dict:
     env, machine, kernel, server, cache, client, window = b.env, b.machine, b.kernel, b.server, b.cache, b.client, b.window
-    cores = len(machine.cores)
-    elapsed = env.now - window["t0"]
     requests = server.requests - window["requests"]
-    cnt = kernel.counters
-    sync = sum(c for (n, m), c in cnt.syscalls.items() if m == "sync" and n != "flexsc_wait")
-    exless = sum(c for (n, m), c in cnt.syscalls.items() if m == "exceptionless")
-    waits = cnt.syscalls.get(("flexsc_wait", "sync"), 0)
-    rows = machine.counters()
-    tot = {d: {k: sum(r[k] for r in rows if r["domain"] == d) for k in ("instructions", "cycles",
-                                                                       *(f"{s}_misses" for s in MODELLED))}
-           for d in ("user", "kernel")}
-    # Core.trap() already charged each trap's direct cost to both modes, as hardware counters
-    # see it: entry + exit to kernel cycles, the user-side pipeline refill to user cycles
-    user_cycles, kernel_cycles = tot["user"]["cycles"], tot["kernel"]["cycles"]
-    ui, ki = tot["user"]["instructions"], tot["kernel"]["instructions"]
-    calls = sync + exless
     gets = (cache.hits - window["hits"]) + (cache.misses - window["misses"])
     acq = (server.lock.acquisitions - window["lock"][0]) if server.lock else 0
     cont = (server.lock.contended - window["lock"][1]) if server.lock else 0
-    busy = {c: cnt.busy.get((c, "user"), 0.0) + cnt.busy.get((c, "kernel"), 0.0) for c in range(cores)}
     out = client.summary()
-    row = {
+    return {
         # closed loop without think time: X = C / R (Little's law) over the window's request
         # cycles; unlike completions / elapsed it does not depend on where the window cuts
         # a burst of batched replies
         "throughput_rps": client.connections / out["mean_latency_s"],
         "window_throughput_rps": out["throughput_rps"], "mean_latency_s": out["mean_latency_s"],
         "requests": requests, "client_requests": out["requests"],
-        "syscalls_per_request": calls / requests if requests else float("nan"),
-        "sync_syscalls_per_request": sync / requests if requests else float("nan"),
-        "flexsc_waits_per_request": waits / requests if requests else float("nan"),
-        "user_instructions_per_request": ui / requests if requests else float("nan"),
-        "kernel_instructions_per_request": ki / requests if requests else float("nan"),
-        "user_instructions_per_syscall": ui / calls if calls else float("nan"),
-        "kernel_instructions_per_syscall": ki / calls if calls else float("nan"),
-        "user_ipc": ui / user_cycles if user_cycles else float("nan"),
-        "kernel_ipc": ki / kernel_cycles if kernel_cycles else float("nan"),
-        "user_cpi": user_cycles / ui if ui else float("nan"),
-        "kernel_cpi": kernel_cycles / ki if ki else float("nan"),
-        "mean_batch": cnt.summary()["mean_batch"],
+        **processor_columns(machine, kernel, requests, env.now - window["t0"]),
         "hit_rate": (cache.hits - window["hits"]) / gets if gets else float("nan"),
         "lock_contention": cont / acq if acq else 0.0,
         "futex_calls_per_request": (server.futex_calls - window["futex"]) / requests if requests else 0.0,
@@ -180,12 +154,3 @@ def _row(b: Bench) -> dict:
         "sent": out["sent"], "answered": out["answered"],
         "sim_events": next(env._eid),     # SimPy's event serial: events scheduled so far
     }
-    for c in range(cores):
-        row[f"util_core{c}"] = busy[c] / elapsed if elapsed else 0.0
-    row["util_min"] = min(row[f"util_core{c}"] for c in range(cores))
-    row["util_max"] = max(row[f"util_core{c}"] for c in range(cores))
-    for d in ("user", "kernel"):
-        for s in MODELLED:
-            row[f"{d}_{s}_misses_per_request"] = tot[d][f"{s}_misses"] / requests if requests else float("nan")
-            row[f"{d}_{s}_mpki"] = 1000 * tot[d][f"{s}_misses"] / tot[d]["instructions"] if tot[d]["instructions"] else float("nan")
-    return row

@@ -17,11 +17,12 @@ from ..errors import ConfigError
 from ..kernel import Kernel, Listener, load_catalogue
 from ..kernel.kernel import Counters
 from ..kernel.pages import ENTRIES_PER_PAGE
-from ..platform import MODELLED, Machine, ModelParams, load_params, load_platform
+from ..platform import Machine, ModelParams, load_params, load_platform
 from ..seeds import rng
 from ..workloads.apachebench import ApacheBench, load_apachebench
 from ..workloads.httperf import Httperf, load_httperf
 from ..workloads.network import ClientParams, LinkParams, Testbed
+from .measure import processor_columns
 from .nginx import KERNEL_PROFILE, USER_PROFILE, EpollNginx, FlexscNginx, NginxParams, load_nginx
 
 SYSTEMS = ("epoll", "flexsc")
@@ -115,23 +116,10 @@ def simulate(system: str, cores: int, workload: str, load: float, seed: int, war
 
 
 def _row(env, machine, kernel, server, client, window, cores) -> dict:
-    elapsed = env.now - window["t0"]
     requests = server.requests - window["requests"]
     per = (lambda v: v / requests) if requests else (lambda v: float("nan"))
     cnt = kernel.counters
-    sync = sum(c for (n, m), c in cnt.syscalls.items() if m == "sync" and n != "flexsc_wait")
-    exless = sum(c for (n, m), c in cnt.syscalls.items() if m == "exceptionless")
-    waits = cnt.syscalls.get(("flexsc_wait", "sync"), 0)
-    rows = machine.counters()
-    keys = ("instructions", "cycles", *(f"{s}_misses" for s in MODELLED))
-    tot = {d: {k: sum(r[k] for r in rows if r["domain"] == d) for k in keys} for d in ("user", "kernel")}
-    # Core.trap() already charged each trap's direct cost to both modes, as hardware counters
-    # see it: entry + exit to kernel cycles, the user-side pipeline refill to user cycles
-    user_cycles, kernel_cycles = tot["user"]["cycles"], tot["kernel"]["cycles"]
-    ui, ki = tot["user"]["instructions"], tot["kernel"]["instructions"]
-    calls = sync + exless
     out = client.summary()
-    busy = {c: cnt.busy.get((c, "user"), 0.0) + cnt.busy.get((c, "kernel"), 0.0) for c in range(cores)}
     acq = fail = 0
     if getattr(server, "mutex", None):
         acq = server.mutex.acquisitions - window["mutex"][0]
@@ -140,16 +128,8 @@ def _row(env, machine, kernel, server, client, window, cores) -> dict:
         "throughput_rps": out["throughput_rps"], "reply_mbps": out["reply_mbps"],
         "mean_latency_s": out["mean_latency_s"], "requests": requests, "client_requests": out["requests"],
         "connections": server.connections - window["connections"],
-        "syscalls_per_request": per(calls), "sync_syscalls_per_request": per(sync),
-        "flexsc_waits_per_request": per(waits),
-        "user_instructions_per_request": per(ui), "kernel_instructions_per_request": per(ki),
-        "user_instructions_per_syscall": ui / calls if calls else float("nan"),
-        "kernel_instructions_per_syscall": ki / calls if calls else float("nan"),
-        "user_ipc": ui / user_cycles if user_cycles else float("nan"),
-        "kernel_ipc": ki / kernel_cycles if kernel_cycles else float("nan"),
-        "user_cpi": user_cycles / ui if ui else float("nan"),
-        "kernel_cpi": kernel_cycles / ki if ki else float("nan"),
-        "mean_batch": cnt.summary()["mean_batch"], "eagain_per_request": per(cnt.events.get("eagain", 0)),
+        **processor_columns(machine, kernel, requests, env.now - window["t0"]),
+        "eagain_per_request": per(cnt.events.get("eagain", 0)),
         "accept_mutex_acquisitions": acq, "accept_mutex_failures": fail,
         "client_utilisation": out["client_utilisation"],
         "link_to_server_utilisation": out["link_to_server_utilisation"],
@@ -162,11 +142,4 @@ def _row(env, machine, kernel, server, client, window, cores) -> dict:
     for name in CALLS:
         row[f"calls_{name}_per_request"] = per(cnt.syscalls.get((name, "sync"), 0) +
                                                cnt.syscalls.get((name, "exceptionless"), 0))
-    for c in range(cores):
-        row[f"util_core{c}"] = busy[c] / elapsed if elapsed else 0.0
-    row["util_min"] = min(row[f"util_core{c}"] for c in range(cores))
-    for d in ("user", "kernel"):
-        for s in MODELLED:
-            row[f"{d}_{s}_misses_per_request"] = per(tot[d][f"{s}_misses"])
-            row[f"{d}_{s}_mpki"] = 1000 * tot[d][f"{s}_misses"] / tot[d]["instructions"] if tot[d]["instructions"] else float("nan")
     return row
