@@ -9,7 +9,8 @@ import pytest
 import flexrepro
 from flexrepro.errors import ConfigError
 from flexrepro.experiments import fig07, fig08, fig09, fig10
-from flexrepro.experiments._nginx import claims_table, ratio
+from flexrepro.experiments._compare import ratio
+from flexrepro.experiments._nginx import claims_table
 from flexrepro.scorecard import checks
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import reference
 from ..config import Param, ParamSet
 from ..platform import MODELLED
+from ..scorecard import Verdict, within
 from ..servers.nginx_bench import CALLS, INTERFACES, SYSTEMS, simulate
-from ..stats import mean_ci
 
 CONCURRENCY = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 RATES = list(range(5000, 70001, 5000))
@@ -48,24 +49,22 @@ def run_httperf(config: dict, seed: int) -> dict:
     return _keep(row, config["cores"])
 
 
-def ratio(df: pd.DataFrame, value: str, by: list[str], pct: bool = True) -> pd.DataFrame:
-    """Per replicate (common random numbers): flexsc / epoll (- 1, in %), then mean and 95% CI."""
-    wide = df.pivot_table(index=[*by, "replicate"], columns="system", values=value, dropna=False)
-    wide["r"] = (wide["flexsc"] / wide["epoll"]).where(wide["epoll"] > 0)    # 0/0 -> NaN, shown as such
-    if pct:
-        wide["r"] = 100 * (wide["r"] - 1)
-    rows = []
-    for key, g in wide.groupby(level=by):
-        m, lo, hi = mean_ci(g["r"])
-        rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))), "value": m,
-                     "ci_low": lo, "ci_high": hi, "n": len(g)})
-    return pd.DataFrame(rows)
-
-
 def pick(df: pd.DataFrame, **where) -> pd.DataFrame:
     for k, v in where.items():
         df = df[df[k] == v]
     return df
+
+
+def best_two_core_gain(g: pd.DataFrame, claim_id: str, at: str, note: str) -> Verdict:
+    """The largest 2-core gain of a `ratio` frame against `claim_id`; `note` is formatted
+    with the value of column `at` where it occurs."""
+    g = g[g.cores == 2]
+    if g.empty:
+        return Verdict("no 2-core point", False)
+    best = g.loc[g.value.idxmax()]
+    c = reference.claim(claim_id)
+    return Verdict(round(best.value, 1), within(best.value, float(c.paper_value), c.tolerance), best.ci_low,
+                   best.ci_high, note=note.format(int(best[at])))
 
 
 def claims_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

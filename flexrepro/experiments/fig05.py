@@ -15,6 +15,7 @@ from ..registry import Experiment, register
 from ..scorecard import Verdict, claim_check, within
 from ..servers.memcached_bench import INTERFACES, SYSTEMS, simulate
 from ..stats import mean_ci
+from ._compare import ratio
 
 CONNECTIONS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 768, 1024]
 KEEP = ("throughput_rps", "mean_latency_s", "syscalls_per_request", "user_ipc", "kernel_ipc", "user_cpi",
@@ -36,16 +37,8 @@ def run_point(config: dict, seed: int) -> dict:
 
 
 def improvement(df: pd.DataFrame, by: tuple[str, ...] = ("cores", "connections")) -> pd.DataFrame:
-    """Per replicate (common random numbers): flexsc / epoll - 1 in %, then mean and 95% CI."""
-    by = list(by)
-    wide = df.pivot_table(index=[*by, "replicate"], columns="system", values="throughput_rps").dropna()
-    wide["gain"] = 100 * (wide["flexsc"] / wide["epoll"] - 1)
-    rows = []
-    for key, g in wide.groupby(level=by):
-        m, lo, hi = mean_ci(g["gain"])
-        rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))), "gain_pct": m,
-                     "ci_low": lo, "ci_high": hi, "n": len(g)})
-    return pd.DataFrame(rows)
+    """Throughput gain of flexsc over epoll in %, paired per replicate, mean and 95% CI."""
+    return ratio(df, "throughput_rps", list(by)).rename(columns={"value": "gain_pct"})
 
 
 def _mean(df: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from .. import reference
 from ..registry import Experiment, register
 from ..scorecard import Verdict, claim_check, within
-from ._nginx import AB_PARAMS, CONCURRENCY, pick, ratio, run_ab
+from ._compare import ratio
+from ._nginx import AB_PARAMS, CONCURRENCY, best_two_core_gain, pick, run_ab
 
 
 def gains(df):
@@ -41,14 +42,8 @@ def _from_16(frames):
 
 @claim_check("F7-2core-max", "fig07")
 def _two_core_max(frames):
-    g = gains(frames["fig07"])
-    g = g[g.cores == 2]
-    if g.empty:
-        return Verdict("no 2-core point", False)
-    best = g.loc[g.value.idxmax()]
-    c = reference.claim("F7-2core-max")
-    return Verdict(round(best.value, 1), within(best.value, float(c.paper_value), c.tolerance), best.ci_low,
-                   best.ci_high, note=f"best 2-core gain (%), at {int(best.concurrency)} clients")
+    return best_two_core_gain(gains(frames["fig07"]), "F7-2core-max", "concurrency",
+                              "best 2-core gain (%), at {} clients")
 
 
 register(Experiment(

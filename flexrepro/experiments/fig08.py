@@ -8,7 +8,8 @@ from __future__ import annotations
 from .. import reference
 from ..registry import Experiment, register
 from ..scorecard import Verdict, claim_check, within
-from ._nginx import AB_PARAMS, pick, ratio, run_ab
+from ._compare import ratio
+from ._nginx import AB_PARAMS, pick, run_ab
 
 
 def changes(df):

@@ -13,7 +13,8 @@ import pandas as pd
 from .. import reference
 from ..registry import Experiment, register
 from ..scorecard import Verdict, claim_check, within
-from ._nginx import HTTPERF_PARAMS, RATES, pick, ratio, run_httperf
+from ._compare import ratio
+from ._nginx import HTTPERF_PARAMS, RATES, best_two_core_gain, pick, run_httperf
 
 FOLLOW = 0.95
 
@@ -66,14 +67,8 @@ def _at_50k(frames):
 
 @claim_check("F9-2core-max", "fig09")
 def _two_core_max(frames):
-    g = gains(frames["fig09"])
-    g = g[g.cores == 2]
-    if g.empty:
-        return Verdict("no 2-core point", False)
-    best = g.loc[g.value.idxmax()]
-    c = reference.claim("F9-2core-max")
-    return Verdict(round(best.value, 1), within(best.value, float(c.paper_value), c.tolerance), best.ci_low,
-                   best.ci_high, note=f"best 2-core Mbps gain (%), at {int(best.rate)} req/s offered")
+    return best_two_core_gain(gains(frames["fig09"]), "F9-2core-max", "rate",
+                              "best 2-core Mbps gain (%), at {} req/s offered")
 
 
 register(Experiment(

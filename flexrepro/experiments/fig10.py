@@ -17,7 +17,8 @@ from ..platform import MODELLED
 from ..registry import Experiment, register
 from ..scorecard import Verdict, claim_check, within
 from ..stats import mean_ci
-from ._nginx import INTERFACE, SYSTEM, pick, ratio, run_httperf
+from ._compare import ratio
+from ._nginx import INTERFACE, SYSTEM, pick, run_httperf
 
 CONDITIONS = {"1 core, 40000 req/s": (1, 40000), "2 cores, 60000 req/s": (2, 60000)}
 RATE_OF = dict(CONDITIONS.values())
