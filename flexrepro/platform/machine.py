@@ -61,6 +61,9 @@ class Core:
         self.structures = {s: (machine.l3 if s == "l3" else Occupancy(s, spec.capacity(s))) for s in MODELLED}
         self.counters = _new_counters()
         self._plans: dict[CodeProfile, tuple] = {}
+        # one trap round trip: kernel entry + exit, and the user pipeline refill after it
+        self._trap_kernel = spec.syscall_entry_cycles + spec.syscall_exit_cycles
+        self._trap_user = machine.params.platform["user_direct_cycles"]
 
     def run(self, profile: CodeProfile, instructions: float) -> Segment:
         """Execute `instructions` of `profile`; update occupancy and counters."""
@@ -97,17 +100,15 @@ class Core:
 
     def trap_cycles(self) -> float:
         """Direct cost of one synchronous mode-switch round trip (entry + exit + user pipeline)."""
-        m = self.machine
-        return m.spec.syscall_entry_cycles + m.spec.syscall_exit_cycles + m.params.platform["user_direct_cycles"]
+        return self._trap_kernel + self._trap_user
 
     def trap(self) -> float:
         """Charge one trap round trip: entry/exit to the kernel domain, the pipeline refill
         that follows the return to the user domain (as the null-syscall curve measures it)."""
-        m = self.machine
-        kernel = m.spec.syscall_entry_cycles + m.spec.syscall_exit_cycles
-        user = m.params.platform["user_direct_cycles"]
-        self.counters["kernel"]["cycles"] += kernel
-        self.counters["user"]["cycles"] += user
+        kernel, user = self._trap_kernel, self._trap_user
+        c = self.counters
+        c["kernel"]["cycles"] += kernel
+        c["user"]["cycles"] += user
         return kernel + user
 
     def resident_fraction(self, profile: CodeProfile, structure: str) -> float:
