@@ -13,8 +13,9 @@ core keeps its per-profile plan bound to its own structures (no per-call dict bu
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from math import exp
 
 from ..errors import ConfigError
 from .occupancy import Occupancy
@@ -81,8 +82,9 @@ class Core:
             plan = self._plan(profile)
         cycles = instructions * profile.base_cpi
         c = self.counters[profile.domain]
+        neg = -instructions
         for s, touch, w, inv_reuse, penalty in plan:
-            m = touch(profile, w, 1.0 - math.exp(-instructions * inv_reuse))
+            m = touch(profile, w, 1.0 - exp(neg * inv_reuse))
             cycles += m * penalty
             c[s] += m
             if misses is not None:

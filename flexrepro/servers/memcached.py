@@ -97,10 +97,10 @@ class Cache:
         self.hits = self.misses = self.sets = self.evictions = 0
 
     def prefill(self, population: int, rng: np.random.Generator) -> None:
-        """The steady state of a long benchmark under uniform references: a random K-subset."""
+        """The steady state of a long benchmark under uniform references: a random K-subset
+        (replaces the cache's content)."""
         k = min(self.capacity, population)
-        for key in rng.choice(population, size=k, replace=False).tolist():
-            self._lru[key] = None
+        self._lru = OrderedDict.fromkeys(rng.choice(population, size=k, replace=False).tolist())
 
     def get(self, key: int) -> bool:
         if key in self._lru:
