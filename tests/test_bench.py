@@ -1,0 +1,58 @@
+"""`flexrepro bench` works and reports what it says (functional checks: no timing asserted)."""
+import pandas as pd
+import pytest
+
+from flexrepro import bench
+from flexrepro.cli import main
+from flexrepro.errors import ConfigError
+
+TINY = bench.Sizes(mm1_customers=200, call_requests=(("memcached", 20), ("nginx", 5)), clients=4,
+                   scaling=(4, 16), scaling_requests=16, memory_clients=64)
+
+
+@pytest.mark.parametrize("server", bench.SERVERS)
+@pytest.mark.parametrize("system,interface", bench.RUNTIMES)
+def test_a_case_counts_its_calls_and_requests(server, system, interface):
+    r = bench.run_case(server, system, interface, clients=4, requests=20)
+    assert r["requests"] >= 20 and r["cpu_s"] > 0
+    # every request needs at least a read and a reply; the run's events outnumber its calls
+    assert 2 <= r["calls"] / r["requests"] < 50
+    assert r["sim_events"] > r["calls"]
+
+
+def test_unknown_server_is_one_config_error():
+    with pytest.raises(ConfigError, match="'server'"):
+        bench.run_case("apache", "epoll", "pages", 4, 10)
+
+
+def test_bench_rows_cover_every_case():
+    df = bench.bench(TINY, progress=lambda line: None)
+    per_call = df[df.case == "per_call"]
+    assert len(per_call) == len(bench.SERVERS) * len(bench.RUNTIMES)
+    assert set(per_call.runtime) == {"epoll", "libflexsc/pages", "libflexsc/queues"}
+    assert (per_call.value > 0).all() and (per_call.mm1_us_per_customer > 0).all()
+    # the ratio is what the raw columns say it is
+    assert per_call.value.values == pytest.approx((per_call.us_per_call / per_call.mm1_us_per_customer).values)
+    scaling = df[df.case == "scaling"].iloc[0]
+    pr = df[df.case == "per_request"].set_index("clients").value
+    assert scaling.value == pytest.approx(pr[16] / pr[4])
+    mem = df[df.case == "peak_memory"].iloc[0]
+    assert mem.value >= mem.baseline_rss_mib > 0 and mem.requests >= 64 // 8
+
+
+def test_cli_writes_the_csv(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(bench, "QUICK", TINY)
+    out = tmp_path / "b" / "bench.csv"
+    assert main(["bench", "--quick", "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert {"case", "server", "runtime", "clients", "value", "unit", "target"} <= set(df.columns)
+    assert "per_call" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", ["dir", "under_file"])
+def test_cli_rejects_an_unusable_out_before_running(tmp_path, capsys, bad):
+    (tmp_path / "f").write_text("x")
+    out = tmp_path if bad == "dir" else tmp_path / "f" / "bench.csv"
+    assert main(["bench", "--quick", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--out" in err[0]
