@@ -17,7 +17,7 @@ from ..errors import ConfigError
 from ..kernel import Kernel, Listener, load_catalogue
 from ..kernel.kernel import Counters
 from ..kernel.pages import ENTRIES_PER_PAGE
-from ..platform import Machine, ModelParams, load_params, load_platform
+from ..platform import Machine, ModelParams, PlatformSpec, load_params, load_platform
 from ..seeds import rng
 from ..workloads.apachebench import ApacheBench, load_apachebench
 from ..workloads.httperf import Httperf, load_httperf
@@ -56,9 +56,10 @@ def ab_window(concurrency: int) -> tuple[int, int]:
 
 def simulate(system: str, cores: int, workload: str, load: float, seed: int, warmup=None, measure=None,
              interface: str = "pages", params: ModelParams | None = None, ng: NginxParams | None = None,
-             link: LinkParams | None = None, client: ClientParams | None = None) -> dict:
-    """`link` and `client` replace the wire and the client machine of the data files (what-if
-    ablations: a faster testbed)."""
+             link: LinkParams | None = None, client: ClientParams | None = None,
+             spec: PlatformSpec | None = None) -> dict:
+    """`spec`, `link` and `client` replace the platform, the wire and the client machine of the
+    data files (what-if ablations: costlier traps, a faster testbed)."""
     if system not in SYSTEMS:
         raise ConfigError(f"parameter 'system': got {system!r}; allowed: one of {', '.join(SYSTEMS)}")
     if workload not in WORKLOADS:
@@ -67,7 +68,7 @@ def simulate(system: str, cores: int, workload: str, load: float, seed: int, war
         raise ConfigError(f"parameter 'interface': got {interface!r}; allowed: one of {', '.join(INTERFACES)}")
     if isinstance(cores, bool) or not isinstance(cores, int) or cores < 1:
         raise ConfigError(f"parameter 'cores': got {cores!r}; allowed: an integer >= 1")
-    spec = load_platform()
+    spec = spec or load_platform()
     params = params or load_params()
     ng = ng or load_nginx(user_instructions=params.profile(USER_PROFILE).instructions)
 
