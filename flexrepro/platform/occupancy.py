@@ -30,7 +30,7 @@ MAX_BLOCKS = 3          # blocks kept per profile: the touched-last one and olde
 
 
 class Occupancy:
-    __slots__ = ("name", "capacity", "blocks", "total")
+    __slots__ = ("name", "capacity", "blocks", "total", "_whole")
 
     def __init__(self, name: str, capacity: float):
         if not capacity > 0:
@@ -39,6 +39,9 @@ class Occupancy:
         self.capacity = float(capacity)
         self.blocks: list[list] = []     # [profile, resident lines], least recently run first
         self.total = 0.0
+        # (profile, working set) when the last touch left that profile's whole working set in
+        # one most-recent block: its next touch is then all hits and changes nothing.
+        self._whole: tuple | None = None
 
     @property
     def resident(self) -> dict:
@@ -51,9 +54,12 @@ class Occupancy:
     def touch(self, key, working_set: float, touched_fraction: float) -> float:
         """Run a segment touching `touched_fraction` of `working_set`; return its misses.
 
-        Hot path (five calls per simulated segment): one pass to find p's stale lines, the
-        all-resident case reorders in place, and the victim walk and the new state are built
-        without temporary per-call containers beyond the new block list."""
+        Hot path (five calls per simulated segment): a profile running again on a structure
+        that still holds all of it returns at once; otherwise one pass finds p's stale lines,
+        the all-resident case reorders in place, and the victim walk builds the new state."""
+        whole = self._whole
+        if whole is not None and whole[0] is key and whole[1] == working_set:
+            return 0.0                            # the same profile again, all resident
         w = working_set
         footprint = w * touched_fraction
         if footprint <= 0.0:                      # touched nothing: recency unchanged
@@ -75,6 +81,7 @@ class Occupancy:
             else:
                 self.blocks = [b for b in blocks if b[0] is not key]
                 self.blocks.append([key, stale])
+            self._whole = (key, w)
             return 0.0
         # Walk the victims in LRU order: free capacity, then every block oldest first.
         untouched, left, misses, consumed, cum_own = w, footprint, 0.0, 0.0, 0.0
@@ -143,6 +150,7 @@ class Occupancy:
             out.append([key, footprint])
         self.blocks = out if n_own <= MAX_BLOCKS else _cap_blocks(out, key)
         self.total = total
+        self._whole = (key, w) if n_own == 1 and out[-1][1] >= w * (1.0 - _EPS) else None
         return misses
 
     def fraction(self, key, working_set: float) -> float:
@@ -154,6 +162,7 @@ class Occupancy:
     def clear(self) -> None:
         self.blocks.clear()
         self.total = 0.0
+        self._whole = None
 
 
 def _cap_blocks(blocks: list[list], key, limit: int = MAX_BLOCKS) -> list[list]:
