@@ -132,7 +132,8 @@ class _Worker:
                 return
             fsc.table.start(idx)
             fsc._issued(idx)
-            extra += k.transfer(1, fsc.user_core, self.core, "kernel")   # the entry's line
+            if self.core != fsc.user_core:
+                extra += k.transfer(1, fsc.user_core, self.core, "kernel")   # the entry's line
         if fsc.interrupted.pop(idx, False):
             out = None                                 # a signal interrupted the parked call
         else:
@@ -150,7 +151,8 @@ class _Worker:
             yield self.env.timeout(c)
             fsc._finish(idx, EINTR, None, self.core)
             return
-        extra += k.transfer(lines(out.bytes_in), fsc.user_core, self.core, "kernel")
+        if self.core != fsc.user_core:             # the call's input buffers move to this core
+            extra += k.transfer(lines(out.bytes_in), fsc.user_core, self.core, "kernel")
         k.counters.syscalls[(call.name, "exceptionless")] += 1
         c = k.execute(self.core, call.profile, instr + call.kernel_instructions(out.items), "kernel",
                       call.name, extra_cycles=extra)
@@ -185,6 +187,7 @@ class FlexSC:
                               f"(PID_MAX_LIMIT), i.e. pages_per_core <= {costs.pid_max // (ENTRIES_PER_PAGE * len(cores))}")
         self.k, self.env, self.thread = kernel, kernel.env, thread
         self.user_core, self.policy, self.interface = thread.core, policy, interface
+        self._batching = policy == "batching"
         self.table = make_table(interface, entries)
         self.calls: list = [None] * self.table.n       # entry -> (Syscall, args) (the Python side of the args)
         self.results: list = [None] * self.table.n     # entry -> Outcome
@@ -306,7 +309,7 @@ class FlexSC:
     def _rule(self) -> bool:
         # OSDI'10's single-core rule: the user's own core must first issue every posted
         # call; with other cores executing them (ATC'11 3.2) one completion suffices.
-        if self.policy == "batching":
+        if self._batching:
             return self.unissued == 0 and self.table.done_count > 0
         return self.table.done_count > 0
 
