@@ -46,9 +46,11 @@ class CacheCorruption(UserWarning):
 
 
 def default_root() -> Path:
-    """`$FLEXREPRO_CACHE`, else `.cache/flexrepro/` in the checkout."""
+    """`$FLEXREPRO_CACHE`, else `.cache/flexrepro/` in the checkout (ConfigError if unusable)."""
+    from .inputs import writable_dir
+
     env = os.environ.get("FLEXREPRO_CACHE")
-    return Path(env) if env else paths.ROOT / ".cache" / "flexrepro"
+    return writable_dir(env, "FLEXREPRO_CACHE") if env else paths.ROOT / ".cache" / "flexrepro"
 
 
 def _model_files(package_dir: Path, data_dir: Path, everything: bool) -> list[tuple[str, Path]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .inputs import unique_keys
 from .sweep import EXECUTORS
 
 # Types of the parameters every notebook declares (their defaults alone do not say).
@@ -52,6 +53,7 @@ def check_parameters(nb: Path, raw: list[tuple[str, str]]) -> dict[str, Any]:
     import papermill as pm
 
     declared = pm.inspect_notebook(str(nb))
+    unique_keys(list(raw), "-p")
     params: dict[str, Any] = {}
     for name, text in raw:
         if name not in declared:

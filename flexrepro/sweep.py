@@ -151,7 +151,9 @@ def dask_client(scheduler: str | None = None):
     client = _DASK_CLIENTS.get(name)
     if client is None or client.status != "running":
         if scheduler:
-            client = Client(scheduler)
+            from .inputs import CONNECT_TIMEOUT_S
+
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         else:
             cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
                                    processes=True, dashboard_address=":0")
@@ -201,6 +203,9 @@ def run(experiment_id: str, quick: bool = False, seeds: int | None = None,
     the rest run on `executor` and are cached as each finishes. `df.attrs` records the
     run: executor, tasks, points computed and read from cache, wall time.
     """
+    if dask_scheduler and executor != "dask":
+        raise ConfigError(f"parameter 'dask_scheduler': given with executor {executor!r}; "
+                          "allowed: only with executor 'dask'")
     tasks = plan(experiment_id, quick=quick, seeds=seeds, **overrides)
     t0 = time.perf_counter()
     store = ResultCache() if cache else None

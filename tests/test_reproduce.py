@@ -13,9 +13,10 @@ from flexrepro.notebook import output_dir, save_table
 SCRIPT = paths.ROOT / "reproduce.sh"
 
 
-def sh(*args, tmp_path, timeout=300):
+def sh(*args, tmp_path, timeout=300, env=None):
     env = {**os.environ, "FLEXREPRO_PYTHON": sys.executable,
-           "FLEXREPRO_RESULTS": str(tmp_path / "results"), "FLEXREPRO_CACHE": str(tmp_path / "cache")}
+           "FLEXREPRO_RESULTS": str(tmp_path / "results"), "FLEXREPRO_CACHE": str(tmp_path / "cache"),
+           **(env or {})}
     return subprocess.run([str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -69,6 +70,34 @@ def test_bad_commands_fail_with_a_clear_message(tmp_path, args, message):
     r = sh(*args, tmp_path=tmp_path)
     assert r.returncode == 2 and message in r.stderr
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("args, env, message", [
+    (["--out", "{tmp}/afile"], {}, "parameter '--out': {tmp}/afile is a file"),
+    (["--out", "{tmp}/afile/results"], {}, "is under the file {tmp}/afile"),
+    (["--out", "/proc/flexrepro"], {}, "parameter '--out': cannot write in /proc"),
+    (["--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"], {}, "cannot connect to tcp://127.0.0.1:9 within 10 s"),
+    (["--scheduler", "tcp://127.0.0.1:9"], {}, "given with --executor process; allowed: only with --executor dask"),
+    ([], {"FLEXREPRO_CACHE": "{tmp}/afile"}, "parameter 'FLEXREPRO_CACHE': {tmp}/afile is a file"),
+    (["--seeds", "0"], {}, "parameter 'seeds'"),
+    (["--only", "nope"], {}, "notebook 'nope' not found"),
+    (["--frobnicate"], {}, "unrecognized arguments: --frobnicate"),
+    (["sweep", "table3", "-p", "quick", "True", "-p", "quick", "False"], {}, "parameter '-p': 'quick' given twice"),
+    (["sweep", "table3", "--out", "{tmp}/afile"], {}, "parameter '--out': {tmp}/afile is a file"),
+])
+def test_bad_input_is_one_line_exit_2_before_any_work(tmp_path, args, env, message):
+    import time
+
+    (tmp_path / "afile").write_text("keep")
+    fill = lambda s: s.replace("{tmp}", str(tmp_path))   # noqa: E731
+    t0 = time.monotonic()
+    r = sh(*[fill(a) for a in args], tmp_path=tmp_path, env={k: fill(v) for k, v in env.items()}, timeout=60)
+    assert time.monotonic() - t0 < 15
+    assert r.returncode == 2, r.stderr
+    (line,) = r.stderr.strip().splitlines()
+    assert fill(message) in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]     # no results/, no cache/
+    assert r.stdout == ""
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="chromium absent: the test command would install it")
