@@ -122,7 +122,7 @@ def _listing(out: Path) -> dict[str, tuple[int, int]]:
         return {}
     return {p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size)
             for p in out.rglob("*") if p.is_file() and p.relative_to(out).parts[0] not in ("notebooks", "sweeps")
-            and p.name not in ("REPORT.md", "report.html")}
+            and p.name not in ("REPORT.md", "appendix.md", "report.html")}
 
 
 def _digest(path: Path) -> str:
@@ -243,8 +243,12 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
     elif report:
         from .report import write_report
 
+        from .report import load_claims
+        from .scorecard import summary_lines
+
         md, html = write_report(out)
-        print(f"\nreport: {md}\n        {html}")
+        print("\n" + "\n".join(summary_lines(load_claims(out))))
+        print(f"report: {md}\n        {html}")
     print(f"results: {out}  (executed notebooks in {out / 'notebooks'}; "
           f"{time.perf_counter() - start:.1f} s in all)")
     return timings
