@@ -105,3 +105,55 @@ def test_no_tests_collected_is_an_error(tmp_path):
     r = sh("test", str(paths.ROOT / "tests" / "test_reproduce.py"), "-k", "no_such_test_anywhere",
            "-n", "0", "-p", "no:cacheprovider", tmp_path=tmp_path)
     assert r.returncode == 5 and "collected no tests" in r.stderr
+
+
+def test_kill_9_of_reproduce_sh_leaves_no_workers(tmp_path):
+    """The notebook kernel and its process-pool workers die with ./reproduce.sh, even on SIGKILL
+    (nothing of ours runs then): the kernel polls its parent, the workers get PR_SET_PDEATHSIG."""
+    import signal
+    import time
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cell = new_code_cell('quick = False\nseeds = None\nexecutor = "process"\nout_dir = None')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, new_code_cell(
+        "import os, time\nfrom flexrepro.sweep import process_pool\npool = process_pool(2)\n"
+        "futures = [pool.submit(time.sleep, 300) for _ in range(2)]\ntime.sleep(1)\n"
+        "pids = os.path.join(out_dir, 'pids')\n"
+        "open(pids + '.tmp', 'w').write(' '.join(map(str, [os.getpid(), *pool._processes])))\n"
+        "os.rename(pids + '.tmp', pids)\ntime.sleep(300)")]
+    nbformat.write(nb, tmp_path / "hold.ipynb")
+    env = {**os.environ, "FLEXREPRO_PYTHON": sys.executable,
+           "FLEXREPRO_RESULTS": str(tmp_path / "results"), "FLEXREPRO_CACHE": str(tmp_path / "cache")}
+    proc = subprocess.Popen([str(SCRIPT), "--only", str(tmp_path / "hold.ipynb"), "--no-report"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    pids_file = tmp_path / "results" / "pids"
+    try:
+        deadline = time.monotonic() + 120
+        while not pids_file.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.5)
+        assert pids_file.exists(), "the notebook never started its pool"
+        pids = [int(p) for p in pids_file.read_text().split()]
+        assert len(pids) == 3                                     # the kernel and two workers
+        assert {os.getpgid(p) for p in pids} == {pids[0]}         # the kernel's group: kill -- -PGID stops it all
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+        def alive(pid):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    return f.read().split(")")[-1].split()[0] != "Z"
+            except FileNotFoundError:
+                return False
+
+        deadline = time.monotonic() + 15
+        while any(map(alive, pids)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not [p for p in pids if alive(p)], "orphaned after kill -9"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
