@@ -75,7 +75,8 @@ _COMPARE = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": floa
 
 def threshold(paper_value: str, tolerance: str) -> tuple[Callable[[float], bool], list[float]] | None:
     """The claim's pass test on one number and the values where it flips, when the claims
-    table states one ('rel X%', 'abs X', 'range a..b', or a bound like '>= 0.9'); else None."""
+    table states one ('rel X%', 'abs X', 'range a..b', 'ratio X abs Y', or a bound like
+    '>= 0.9'); else None."""
     t = str(tolerance).strip()
     if m := re.fullmatch(r"range\s+([\d.]+)\.\.([\d.]+)", t):
         return (lambda x: within(x, 0.0, t)), [float(m.group(1)), float(m.group(2))]
@@ -83,6 +84,11 @@ def threshold(paper_value: str, tolerance: str) -> tuple[Callable[[float], bool]
         paper = float(paper_value)
     except (TypeError, ValueError):
         paper = None
+    if m := re.fullmatch(r"ratio\s+([\d.]+)\s+(abs\s+[\d.]+)", t):          # "ratio 1.8 abs 0.4"
+        paper, t = float(m.group(1)), m.group(2)
+    elif (m := re.fullmatch(r"ratio\s+(abs\s+[\d.]+)", t)) and \
+            (n := re.match(r"\s*([\d.]+)", str(paper_value))):                  # "1.73 (about ...)"
+        paper, t = float(n.group(1)), m.group(1)
     if paper is not None:
         if m := re.fullmatch(r"rel\s+([\d.]+)%", t):
             d = float(m.group(1)) / 100 * abs(paper)

@@ -160,3 +160,15 @@ def test_score_writes_every_claim(tmp_path):
 def test_tolerances(measured, paper, tol, ok):
     from flexrepro.scorecard import within
     assert within(measured, paper, tol) is ok
+
+
+def test_calibrate_writes_under_out_and_never_the_committed_file(tmp_path, capsys):
+    from flexrepro import paths
+
+    committed = (paths.CALIBRATION / "params.json").read_bytes()
+    assert main(["calibrate", "--quick", "--write", "--out", str(tmp_path / "cal")]) == 2
+    assert "allowed: write without quick" in capsys.readouterr().err and not (tmp_path / "cal").exists()
+    assert main(["calibrate", "--quick", "--out", str(tmp_path / "cal")]) == 0
+    assert "matches the committed" in capsys.readouterr().out
+    assert (tmp_path / "cal" / "params.json").is_file()
+    assert (paths.CALIBRATION / "params.json").read_bytes() == committed

@@ -80,3 +80,50 @@ def test_a_parameter_hidden_from_papermill_is_caught(tmp_path):
     nbformat.write(nb, tmp_path / "x.ipynb")
     with pytest.raises(AssertionError, match="papermill does not see {'scale'}"):
         test_every_parameter_is_sweepable(tmp_path / "x.ipynb")
+
+
+FIGURES = [paths.NOTEBOOKS / f"fig{n:02d}.ipynb" for n in range(5, 11)]
+
+
+@pytest.mark.parametrize("nb", FIGURES, ids=lambda p: p.stem)
+def test_figures_draw_the_papers_values_from_the_claims_table(nb):
+    """Figures 5-10 overlay the paper's stated values (flexrepro.notebook.paper_*), naming the
+    claims whose numbers they draw: the numbers come from data/paper/, not the notebook."""
+    import re
+
+    from flexrepro import reference
+
+    code = "\n".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code")
+    assert re.search(r"\bpaper_(at|level|x)\(", code)
+    named = set(re.findall(r'"((?:F\d+|A)-[\w-]+)"', code))
+    known = set(reference.claims().claim_id)
+    assert named and named <= known, named - known
+    item = f"Figure {int(nb.stem[3:])}"
+    drawn = {c for c in named if reference.claim(c).paper_item == item}
+    assert len(drawn) >= 2, f"{nb.stem} draws the paper's values of {drawn}"
+
+
+def test_paper_overlay_has_one_legend_entry_in_a_second_colour():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from flexrepro.notebook import PAPER_COLOR, PAPER_LABEL, paper_at, paper_level, paper_value, paper_x
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [0.7, 0.9], color="tab:blue", label="model")
+    assert paper_at(ax, 1, "F6-user-cpi-1core").band == pytest.approx((0.72, 0.84))
+    assert paper_at(ax, 2, "F6-kernel-cpi").bound == 1.0
+    assert paper_level(ax, "F5-max-gain").band == (25.0, 35.0)
+    assert paper_x(ax, "F9-1core-epoll-knee", "epoll knee").band == (15000.0, 25000.0)
+    handles, labels = ax.get_legend_handles_labels()
+    assert labels == ["model", PAPER_LABEL]
+    assert matplotlib.colors.same_color(handles[1].lines[0].get_color(), PAPER_COLOR)
+    assert not matplotlib.colors.same_color(handles[0].get_color(), PAPER_COLOR)
+    # a stated change (%) drawn onto a model baseline of 10
+    fig, ax = plt.subplots()
+    paper_at(ax, 0, "F8-1core", y=lambda pct: 10 * (1 + pct / 100))
+    stated = paper_value("F8-1core").value
+    assert ax.containers[0].lines[0].get_ydata()[0] == pytest.approx(10 * (1 + stated / 100))
+    plt.close("all")

@@ -157,3 +157,14 @@ def test_kill_9_of_reproduce_sh_leaves_no_workers(tmp_path):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_help_lists_every_option_of_the_pipeline():
+    from flexrepro.pipeline import build_parser
+
+    text = subprocess.run([str(SCRIPT), "--help"], capture_output=True, text=True).stdout
+    subs = next(a for a in build_parser()._actions if a.dest == "command").choices
+    flags = {f for sp in subs.values() for a in sp._actions for f in a.option_strings if f.startswith("--")}
+    flags -= {"--help", "--parameter"}          # sweep's -p is shown as -p NAME VALUE
+    assert flags and all(f in text for f in flags), flags - {f for f in flags if f in text}
+    assert "-p NAME VALUE" in text

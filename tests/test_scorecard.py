@@ -9,7 +9,8 @@ from flexrepro.scorecard import Verdict, classify, headline, summary_lines, thre
 @pytest.mark.parametrize("paper, tol, bounds", [
     (">= 0.9", "bool", [0.9]), ("< +5%", "bool", [5.0]), ("< 0.5 each", "bool", [0.5]),
     ("20000", "range 15000..25000", [15000.0, 25000.0]), ("0.78", "abs 0.06", [0.72, 0.84]),
-    ("2", "rel 10%", [1.8, 2.2]), ("25..35", "abs 7 points on the 25..35 band", None), ("true", "bool", None),
+    ("2", "rel 10%", [1.8, 2.2]), ("0.51 -> 0.92 (x1.8)", "ratio 1.8 abs 0.4", [1.4, 2.2]),
+    ("1.73 (about +4 per 1000 instructions)", "ratio abs 0.35", [1.38, 2.08]), ("25..35", "abs 7 points on the 25..35 band", None), ("true", "bool", None),
 ])
 def test_threshold_read_from_the_claims_table(paper, tol, bounds):
     t = threshold(paper, tol)
