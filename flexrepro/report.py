@@ -65,7 +65,7 @@ def _fmt(v) -> str:
     if float(v).is_integer() and abs(v) >= 1:
         return f"{int(v):,}" if abs(v) >= 10000 else str(int(v))
     if abs(v) >= 1000:
-        return f"{v:,.0f}"
+        return f"{v:,.0f}" if abs(v) >= 10000 else f"{v:.0f}"
     if abs(v) >= 100:
         return f"{v:.1f}"
     return f"{v:.4g}" if abs(v) >= 0.001 or v == 0 else f"{v:.2e}"

@@ -146,7 +146,7 @@ def score(quick: bool = False, seeds: int | None = None, executor: str = "proces
 def _replicates(frames: dict[str, pd.DataFrame], experiments: tuple[str, ...]) -> int | None:
     n = [int(frames[e]["replicate"].nunique()) for e in experiments
          if e in frames and "replicate" in frames[e]]
-    return min(n) if n else None
+    return max(n) if n else None        # the CI comes from the replicated experiment
 
 
 def evaluate(claim_id: str, frames: dict[str, pd.DataFrame], cks: dict[str, Check] | None = None) -> dict:
@@ -189,7 +189,12 @@ def borderline_line(row) -> str:
     more = row.seeds_to_resolve
     settle = (f"about {int(more)} seeds (now {int(row.seeds)}) would resolve it" if not pd.isna(more)
               else "more seeds cannot resolve it (the mean sits on the threshold)")
-    return f"95% CI [{row.ci_low:.4g}, {row.ci_high:.4g}] straddles the threshold ({row.tolerance} of {row.paper_value}); {settle}"
+    lo, hi = float(row.ci_low), float(row.ci_high)
+    test = threshold(row.paper_value, row.tolerance)
+    edges = [b for b in (test[1] if test else []) if lo <= b <= hi]
+    where = " and ".join(f"{b:.4g}" for b in edges) or "the threshold"
+    claim = row.paper_value if row.tolerance == "bool" else f"{row.paper_value}, {row.tolerance}"
+    return f"95% CI [{lo:.4g}, {hi:.4g}] straddles {where} (paper: {claim}); {settle}"
 
 
 def summary_lines(card: pd.DataFrame) -> list[str]:

@@ -101,7 +101,7 @@ def test_borderline_claims_say_how_many_seeds_would_resolve_them(results):
     md = report.write_report(results)[0].read_text()
     row = {r[0].strip("| "): r for r in _claim_rows(md)}["F5-one-thread"]
     assert row[5] == "borderline"
-    assert "least-utilised core, 4 cores; 95% CI [0.894, 0.902] straddles the threshold" in row[-1]
+    assert "least-utilised core, 4 cores; 95% CI [0.894, 0.902] straddles 0.9 (paper: >= 0.9)" in row[-1]
     assert "about 20 seeds (now 5) would resolve it" in row[-1]
     assert "1 borderline" in md.split("\n")[2]
 

@@ -39,3 +39,11 @@ def test_headline_keeps_calibration_and_predictions_apart():
     assert headline(card) == f"calibration {n_cal}/{n_cal}, predictions 1/{n_pred} (1 borderline)"
     lines = summary_lines(card)
     assert len(lines) == 2 and "borderline F5-one-thread" in lines[1] and "about 20 seeds (now 5)" in lines[1]
+
+
+def test_seeds_of_a_claim_are_those_of_its_replicated_experiment():
+    from flexrepro.scorecard import _replicates
+
+    frames = {"ab": pd.DataFrame({"replicate": [0, 0]}), "httperf": pd.DataFrame({"replicate": [0, 1, 2, 0]})}
+    assert _replicates(frames, ("ab", "httperf")) == 3     # the deterministic one has no CI to shrink
+    assert _replicates(frames, ("missing",)) is None
