@@ -3,9 +3,10 @@
     python -m flexrepro.pipeline run [--quick] [--out results]
     python -m flexrepro.pipeline sweep NOTEBOOK -p name value [-p name value ...]
 
-`run` executes notebooks/calibration.ipynb first (the other notebooks use its fitted
-parameters), then every other notebook, the scorecard notebook last, and writes the
-report. Executed copies go to results/notebooks/; each notebook writes its figures and
+`run` executes notebooks/calibration.ipynb first (it checks that the committed parameters,
+which every other notebook uses, are still what the model fits), then every other
+notebook, the scorecard notebook last, and writes the report. Every input is checked
+before the first notebook starts; the run never modifies a tracked file. Executed copies go to results/notebooks/; each notebook writes its figures and
 tables to results/<name>/. A failing notebook stops the run, naming the executed copy
 that shows the error. Sweep points are cached as they finish (flexrepro.cache), so a
 rerun after an interrupt recomputes nothing that had finished.
@@ -229,8 +230,7 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
                     raise
                 after = _listing(out)
                 written = [f for f, st in after.items() if before.get(f) != st]
-                # keyed on the inputs as they are now: calibration writes its own parameters
-                _write_stamp(stamp, _stamp_key(nb, params), out, written + [f"notebooks/{nb.name}"], secs)
+                _write_stamp(stamp, key, out, written + [f"notebooks/{nb.name}"], secs)
                 timings.append(Timing(nb.stem, secs, "ok"))
                 print(f"{secs:7.1f} s  ok", flush=True)
     finally:

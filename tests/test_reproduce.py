@@ -35,9 +35,10 @@ def test_quick_run_writes_notebooks_outputs_summary_and_report(tmp_path):
     r = sh("--quick", "--only", "table3", "table2", tmp_path=tmp_path)
     assert r.returncode == 0, r.stderr
     for f in ["notebooks/table3.ipynb", "notebooks/table2.ipynb", "notebooks/timings.csv",
-              "table3/table3.csv", "table2/table2.csv", "REPORT.md", "report.html"]:
+              "table3/table3.csv", "table2/table2.csv", "REPORT.md", "appendix.md", "report.html"]:
         assert (res / f).is_file(), f
-    assert "| table3 " in (res / "REPORT.md").read_text()            # the timings reached the report
+    assert "| table3 | " in (res / "appendix.md").read_text()         # the timings reached the appendix
+    assert "calibration 0/13" in r.stdout                              # the pipeline prints the headline
     lines = r.stdout.splitlines()
     assert any(line.startswith("[ 1/2] table3") and line.endswith("s  ok") for line in lines)
     assert any(line.startswith("total") for line in lines)
