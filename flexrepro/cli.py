@@ -26,7 +26,7 @@ def _parse_sets(items: list[str]) -> dict[str, object]:
             raise ConfigError(f"parameter '--set': got {item!r}; allowed: key=value (or key=v1,v2,...)")
         key, value = item.split("=", 1)
         pairs.append((key.strip(), value.split(",") if "," in value else value))
-    return unique_keys(pairs, "--set")
+    return unique_keys(pairs, "--set", grid=True)
 
 
 def _checked_run_inputs(args, out_default: Path) -> Path:

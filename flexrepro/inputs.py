@@ -80,12 +80,13 @@ def _handshake(address: str, timeout: float, left: float) -> None:
                           "dask scheduler")
 
 
-def unique_keys(pairs: list[tuple[str, object]], name: str) -> dict[str, object]:
-    """key/value pairs as a dict; a key given twice is an error, not a silent override."""
+def unique_keys(pairs: list[tuple[str, object]], name: str, grid: bool = False) -> dict[str, object]:
+    """key/value pairs as a dict; a key given twice is an error, not a silent override.
+    `grid`: the option takes several values of one key as key=v1,v2 (say so)."""
     out: dict[str, object] = {}
     for key, value in pairs:
         if key in out:
-            raise ConfigError(f"parameter '{name}': '{key}' given twice; allowed: each key once "
-                              f"(several values as {key}=v1,v2)")
+            raise ConfigError(f"parameter '{name}': '{key}' given twice; allowed: each key once"
+                              + (f" (several values as {key}=v1,v2)" if grid else ""))
         out[key] = value
     return out
