@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # Reproduce "Exception-Less System Calls for Event-Driven Servers" (USENIX ATC 2011).
 #
-#   ./reproduce.sh [--quick] [--seeds N] [--executor serial|process|dask] [--scheduler ADDR]
-#                                 every notebook (calibration first), then results/REPORT.md
+#   ./reproduce.sh [OPTIONS]      every notebook (calibration first), then results/REPORT.md,
+#                                 results/appendix.md and results/report.html
+#       --quick                   small grids, fewer seeds
+#       --seeds N                 replicates per point (default: each experiment's)
+#       --executor serial|process|dask   where sweep points run (default: process)
+#       --scheduler ADDR          a dask scheduler (tcp://host:8786); only with --executor dask
+#       --out DIR                 results directory (default: results/)
+#       --only NB [NB ...]        only these notebooks (e.g. --only fig05 scorecard)
+#       --force                   re-run notebooks even if unchanged (sweep points still cached)
+#       --no-report               skip the report
 #   ./reproduce.sh test [ARGS]    the test suite (pytest ARGS)
 #   ./reproduce.sh lab            JupyterLab on notebooks/
 #   ./reproduce.sh sweep NOTEBOOK -p NAME VALUE [-p NAME VALUE ...]

@@ -34,9 +34,9 @@ from .atomic import atomic_path
 
 # Libraries whose version can change a row (random streams, solvers, the event engine).
 _LIBRARIES = ("numpy", "scipy", "simpy", "pycachesim")
-# Package modules that never run inside run_point (command line, notebook runner, report):
+# Package modules that never run inside run_point (command line, input checks, notebook runner, report):
 # editing them must not throw the finished points away.
-_NOT_MODEL = frozenset({"__main__.py", "cli.py", "pipeline.py", "report.py", "notebook.py"})
+_NOT_MODEL = frozenset({"__main__.py", "cli.py", "inputs.py", "pipeline.py", "report.py", "notebook.py"})
 _KEY_META = b"flexrepro.cache_key"
 _DIGEST_META = b"flexrepro.frame_digest"
 
@@ -46,9 +46,11 @@ class CacheCorruption(UserWarning):
 
 
 def default_root() -> Path:
-    """`$FLEXREPRO_CACHE`, else `.cache/flexrepro/` in the checkout."""
+    """`$FLEXREPRO_CACHE`, else `.cache/flexrepro/` in the checkout (ConfigError if unusable)."""
+    from .inputs import writable_dir
+
     env = os.environ.get("FLEXREPRO_CACHE")
-    return Path(env) if env else paths.ROOT / ".cache" / "flexrepro"
+    return writable_dir(env, "FLEXREPRO_CACHE") if env else paths.ROOT / ".cache" / "flexrepro"
 
 
 def _model_files(package_dir: Path, data_dir: Path, everything: bool) -> list[tuple[str, Path]]:

@@ -1,4 +1,9 @@
-"""Command line: flexrepro list | run ID | score | report | cache (mirrors flexrepro.run)."""
+"""Command line: flexrepro list | run ID | score | report | calibrate | cache (mirrors flexrepro.run).
+
+Every input is checked before any work starts; a bad one is one line on stderr and exit 2.
+A subcommand is a function `cmd_NAME(args) -> int` plus three lines in `build_parser`
+(add_parser, its options, set_defaults(fn=cmd_NAME)).
+"""
 from __future__ import annotations
 
 import argparse
@@ -9,18 +14,31 @@ from pathlib import Path
 from . import bench, paths, registry
 from .atomic import write_csv
 from .errors import ConfigError, FlexreproError
+from .inputs import scheduler_address, unique_keys, writable_dir
 from .sweep import EXECUTORS, SCHEDULER_ENV, run
 
 
 def _parse_sets(items: list[str]) -> dict[str, object]:
-    """--set key=value, or key=v1,v2,... for a grid axis (values validated later)."""
-    out: dict[str, object] = {}
+    """--set key=value, or key=v1,v2,... for a grid axis (values validated later); each key once."""
+    pairs = []
     for item in items:
         if "=" not in item:
-            raise ConfigError(f"--set {item!r}: expected key=value (or key=v1,v2,...)")
+            raise ConfigError(f"parameter '--set': got {item!r}; allowed: key=value (or key=v1,v2,...)")
         key, value = item.split("=", 1)
-        key = key.strip()
-        out[key] = value.split(",") if "," in value else value
+        pairs.append((key.strip(), value.split(",") if "," in value else value))
+    return unique_keys(pairs, "--set", grid=True)
+
+
+def _checked_run_inputs(args, out_default: Path) -> Path:
+    """The inputs `run` and `score` share, checked before any work: the output directory, the
+    scheduler (reachable, and only with dask), the cache directory."""
+    out = writable_dir(args.out if args.out is not None else out_default, "--out")
+    if args.scheduler:
+        scheduler_address(args.scheduler, args.executor)
+    if not getattr(args, "no_cache", False):
+        from .cache import default_root
+
+        default_root()
     return out
 
 
@@ -33,32 +51,26 @@ def cmd_list(args) -> int:
 def cmd_run(args) -> int:
     overrides = _parse_sets(args.set)
     exp = registry.get(args.experiment)  # unknown id fails before anything is written
+    out = _checked_run_inputs(args, paths.RESULTS / exp.id)
     df = run(exp.id, quick=args.quick, seeds=args.seeds, executor=args.executor,
              progress=not args.no_progress, cache=not args.no_cache,
              dask_scheduler=args.scheduler, **overrides)
-    out = Path(args.out)
     write_csv(df, out / f"{exp.id}.csv")
     print(f"{exp.id}: {len(df)} rows -> {out / (exp.id + '.csv')} ({df.attrs['wall_time_s']:.1f} s)")
     return 0
 
 
 def cmd_score(args) -> int:
-    from .scorecard import score
+    from .scorecard import score, summary_lines
 
-    _scheduler_env(args.scheduler)
+    out = _checked_run_inputs(args, paths.RESULTS / "scorecard")
+    if args.scheduler:  # score's sweeps find the scheduler in the environment
+        os.environ[SCHEDULER_ENV] = args.scheduler
     df = score(quick=args.quick, seeds=args.seeds, executor=args.executor, progress=not args.no_progress)
-    out = Path(args.out)
     write_csv(df, out / "scorecard.csv")
-    counts = df.verdict.value_counts().to_dict()
-    print(f"scorecard: {len(df)} claims -> {out / 'scorecard.csv'}  " +
-          ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    print(f"scorecard: {len(df)} claims -> {out / 'scorecard.csv'}")
+    print("\n".join(summary_lines(df)))
     return 0
-
-
-def _scheduler_env(address: str | None) -> None:
-    """Callers that do not take a scheduler argument find it in the environment."""
-    if address:
-        os.environ[SCHEDULER_ENV] = address
 
 
 def cmd_report(args) -> int:
@@ -67,6 +79,15 @@ def cmd_report(args) -> int:
     md, html = write_report(Path(args.out))
     print(f"report -> {md}\n          {html}")
     return 0
+
+
+def cmd_calibrate(args) -> int:
+    from .calibration import calibrate
+
+    out = writable_dir(args.out, "--out")
+    fit = calibrate(out, write=args.write, quick=args.quick)
+    print(fit.summary())
+    return 1 if fit.differences and not fit.replaced else 0
 
 
 def cmd_cache(args) -> int:
@@ -99,35 +120,53 @@ def _positive_int(text: str) -> int:
     return v
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit 2) like every other bad input."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="flexrepro", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="flexrepro", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="list experiments").set_defaults(fn=cmd_list)
 
-    def common(sp):
+    def sweep_options(sp, out_help: str):
         sp.add_argument("--quick", action="store_true", help="small grid, fewer seeds")
         sp.add_argument("--seeds", type=_positive_int, default=None, help="replicates per point")
-        sp.add_argument("--executor", choices=EXECUTORS, default="process")
+        sp.add_argument("--executor", choices=EXECUTORS, default="process",
+                        help="where points run (default: process, one worker per core)")
         sp.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="dask scheduler address, e.g. tcp://host:8786 (default: a LocalCluster)")
-        sp.add_argument("--out", default=".", help="output directory")
-        sp.add_argument("--no-progress", action="store_true")
+                        help="dask scheduler address, e.g. tcp://host:8786; only with --executor dask "
+                             "(default: a LocalCluster)")
+        sp.add_argument("--out", default=None, metavar="DIR", help=out_help)
+        sp.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    r = sub.add_parser("run", help="run one experiment, write OUT/ID.csv")
-    r.add_argument("experiment")
+    r = sub.add_parser("run", help="run one experiment, write DIR/ID.csv")
+    r.add_argument("experiment", help="an experiment id (see `flexrepro list`)")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter (KEY=v1,v2 sets a grid axis)")
-    common(r)
+                   help="override a parameter, each key once (KEY=v1,v2 sets a grid axis)")
+    sweep_options(r, "output directory (default: results/ID/)")
     r.add_argument("--no-cache", action="store_true", help="recompute every point, cache nothing")
     r.set_defaults(fn=cmd_run)
-    s = sub.add_parser("score", help="evaluate every claim, write OUT/scorecard.csv")
-    common(s)
+    s = sub.add_parser("score", help="evaluate every claim, write DIR/scorecard.csv")
+    sweep_options(s, "output directory (default: results/scorecard/)")
     s.set_defaults(fn=cmd_score)
-    rp = sub.add_parser("report", help="write OUT/REPORT.md and OUT/report.html from the results in OUT")
-    rp.add_argument("--out", default=str(paths.RESULTS), help="results directory (default: results/)")
+    rp = sub.add_parser("report", help="write DIR/REPORT.md, DIR/appendix.md and DIR/report.html "
+                                       "from the results in DIR")
+    rp.add_argument("--out", default=str(paths.RESULTS), metavar="DIR", help="results directory (default: results/)")
     rp.set_defaults(fn=cmd_report)
+    cal = sub.add_parser("calibrate", help="refit the model's parameters, write DIR/params.json and "
+                                           "compare it with data/calibration/params.json")
+    cal.add_argument("--write", action="store_true",
+                     help="also replace the committed data/calibration/params.json (then commit it)")
+    cal.add_argument("--quick", action="store_true", help="the platform fit only (no --write)")
+    cal.add_argument("--out", default=str(paths.RESULTS / "calibration"), metavar="DIR",
+                     help="where the fit goes (default: results/calibration/)")
+    cal.set_defaults(fn=cmd_calibrate)
     c = sub.add_parser("cache", help="show or clear the result cache")
-    c.add_argument("action", choices=("info", "clear"))
+    c.add_argument("action", choices=("info", "clear"), help="info: entries per model version; clear: delete")
     c.add_argument("--stale", action="store_true", help="clear only entries of other model versions")
     c.set_defaults(fn=cmd_cache)
     bench.add_parser(sub)
@@ -141,3 +180,6 @@ def main(argv: list[str] | None = None) -> int:
     except FlexreproError as e:
         print(f"flexrepro: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nflexrepro: interrupted; run again to resume (finished points are cached)", file=sys.stderr)
+        return 130

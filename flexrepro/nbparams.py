@@ -2,15 +2,22 @@
 
 `-p name value` pairs are parsed as Python literals (else taken as strings) and checked
 against the notebook's `parameters` cell: an unknown name, or a value whose type does not
-match the cell's default, raises ConfigError naming the parameter and what is allowed.
+match the cell's default (or its `# type: Optional[X]` comment, for a None default),
+raises ConfigError naming the parameter and what is allowed.
+
+papermill reads a parameters cell line by line: a line with a second "=" (even in its
+comment) is skipped, so that parameter could not be swept. tests/test_notebooks.py checks
+every notebook for it.
 """
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .inputs import unique_keys
 from .sweep import EXECUTORS
 
 # Types of the parameters every notebook declares (their defaults alone do not say).
@@ -31,9 +38,25 @@ def _type_name(types: tuple[type, ...]) -> str:
     return " or ".join(names.get(t, t.__name__) for t in types)
 
 
-def _allowed_types(name: str, default_src: str) -> tuple[type, ...] | None:
+_NAMED = {"bool": (bool,), "int": (int,), "float": (float, int), "str": (str,), "list": (list,),
+          "dict": (dict,), "tuple": (tuple,)}
+
+
+def _annotated(type_name: str) -> tuple[type, ...] | None:
+    """A parameter's declared type (`x: int = 1`, or `x = None  # type: Optional[bool]` for a
+    None default), as papermill reports it: its `inferred_type_name`."""
+    if m := re.fullmatch(r"Optional\[(\w+)\]", type_name):
+        inner = _NAMED.get(m.group(1))
+        return inner + (type(None),) if inner else None
+    return _NAMED.get(type_name)
+
+
+def _allowed_types(name: str, default_src: str, type_name: str = "None") -> tuple[type, ...] | None:
+    """The types a parameter accepts: the standard ones', its declared type, else its default's."""
     if name in STANDARD:
         return STANDARD[name]
+    if declared := _annotated(type_name):
+        return declared
     try:
         default = ast.literal_eval(default_src)
     except (ValueError, SyntaxError):
@@ -52,13 +75,14 @@ def check_parameters(nb: Path, raw: list[tuple[str, str]]) -> dict[str, Any]:
     import papermill as pm
 
     declared = pm.inspect_notebook(str(nb))
+    unique_keys(list(raw), "-p")
     params: dict[str, Any] = {}
     for name, text in raw:
         if name not in declared:
             raise ConfigError(f"unknown parameter '{name}' for notebook {nb.stem}; "
                               f"allowed: {', '.join(declared)}")
         value = _literal(text)
-        types = _allowed_types(name, declared[name]["default"])
+        types = _allowed_types(name, declared[name]["default"], declared[name]["inferred_type_name"])
         if types and str in types and value is not None and not isinstance(value, str):
             value = text          # `-p label 5` means the string "5"
         if types and float in types and type(value) is int:

@@ -3,9 +3,10 @@
     python -m flexrepro.pipeline run [--quick] [--out results]
     python -m flexrepro.pipeline sweep NOTEBOOK -p name value [-p name value ...]
 
-`run` executes notebooks/calibration.ipynb first (the other notebooks use its fitted
-parameters), then every other notebook, the scorecard notebook last, and writes the
-report. Executed copies go to results/notebooks/; each notebook writes its figures and
+`run` executes notebooks/calibration.ipynb first (it checks that the committed parameters,
+which every other notebook uses, are still what the model fits), then every other
+notebook, the scorecard notebook last, and writes the report. Every input is checked
+before the first notebook starts; the run never modifies a tracked file. Executed copies go to results/notebooks/; each notebook writes its figures and
 tables to results/<name>/. A failing notebook stops the run, naming the executed copy
 that shows the error. Sweep points are cached as they finish (flexrepro.cache), so a
 rerun after an interrupt recomputes nothing that had finished.
@@ -29,6 +30,7 @@ import pandas as pd
 from . import paths
 from .atomic import write_csv, write_text
 from .errors import ConfigError, FlexreproError
+from .inputs import scheduler_address, writable_dir
 from .nbparams import check_parameters
 from .sweep import EXECUTORS, SCHEDULER_ENV
 
@@ -121,7 +123,7 @@ def _listing(out: Path) -> dict[str, tuple[int, int]]:
         return {}
     return {p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size)
             for p in out.rglob("*") if p.is_file() and p.relative_to(out).parts[0] not in ("notebooks", "sweeps")
-            and p.name not in ("REPORT.md", "report.html")}
+            and p.name not in ("REPORT.md", "appendix.md", "report.html")}
 
 
 def _digest(path: Path) -> str:
@@ -176,6 +178,21 @@ def _shared_dask(executor: str, scheduler: str | None):
             cluster.close()
 
 
+def check_inputs(out: Path, executor: str, scheduler: str | None,
+                 only: list[str] | None) -> tuple[Path, list[Path]]:
+    """Everything a run needs, checked before the first notebook starts (ConfigError)."""
+    from .cache import default_root
+
+    if executor not in EXECUTORS:
+        raise ConfigError(f"parameter '--executor': got {executor!r}; allowed: one of {', '.join(EXECUTORS)}")
+    out = writable_dir(out, "--out").resolve()
+    nbs = [resolve_notebook(n) for n in only] if only else notebook_order()
+    if scheduler:
+        scheduler_address(scheduler, executor)
+    default_root()                      # FLEXREPRO_CACHE, when set, must be a usable directory
+    return out, nbs
+
+
 def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None = None,
               executor: str = "process", scheduler: str | None = None,
               only: list[str] | None = None, report: bool = True, force: bool = False) -> list[Timing]:
@@ -184,10 +201,7 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
     A notebook whose inputs are unchanged since its last successful run here, with its
     outputs intact, is reused (status `reused`) unless `force`.
     """
-    out = Path(out).resolve()
-    nbs = notebook_order()
-    if only:
-        nbs = [resolve_notebook(n) for n in only]
+    out, nbs = check_inputs(out, executor, scheduler, only)
     params = {"quick": quick, "executor": executor, "out_dir": str(out)}
     if seeds is not None:
         params["seeds"] = seeds
@@ -216,8 +230,7 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
                     raise
                 after = _listing(out)
                 written = [f for f, st in after.items() if before.get(f) != st]
-                # keyed on the inputs as they are now: calibration writes its own parameters
-                _write_stamp(stamp, _stamp_key(nb, params), out, written + [f"notebooks/{nb.name}"], secs)
+                _write_stamp(stamp, key, out, written + [f"notebooks/{nb.name}"], secs)
                 timings.append(Timing(nb.stem, secs, "ok"))
                 print(f"{secs:7.1f} s  ok", flush=True)
     finally:
@@ -230,8 +243,12 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
     elif report:
         from .report import write_report
 
+        from .report import load_claims
+        from .scorecard import summary_lines
+
         md, html = write_report(out)
-        print(f"\nreport: {md}\n        {html}")
+        print("\n" + "\n".join(summary_lines(load_claims(out))))
+        print(f"report: {md}\n        {html}")
     print(f"results: {out}  (executed notebooks in {out / 'notebooks'}; "
           f"{time.perf_counter() - start:.1f} s in all)")
     return timings
@@ -248,7 +265,10 @@ def sweep(notebook: str, raw: list[tuple[str, str]], out: Path | None = None) ->
     """papermill one notebook with parameters into results/sweeps/; returns the executed copy."""
     nb = resolve_notebook(notebook)
     params = check_parameters(nb, raw)
-    base = Path(out or paths.RESULTS / "sweeps").resolve()
+    base = writable_dir(out or paths.RESULTS / "sweeps", "--out").resolve()
+    from .cache import default_root
+
+    default_root()
     stem = nb.stem + (f"-{_slug(params)}" if _slug(params) else "")
     params.setdefault("out_dir", str(base / stem))
     executed = base / f"{stem}.ipynb"
@@ -258,23 +278,34 @@ def sweep(notebook: str, raw: list[tuple[str, str]], out: Path | None = None) ->
     return executed
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit 2) like every other bad input."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m flexrepro.pipeline", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="python -m flexrepro.pipeline", description=__doc__,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = sub.add_parser("run", help="execute every notebook, then write the report")
     r.add_argument("--quick", action="store_true", help="small grids, fewer seeds")
     r.add_argument("--seeds", type=int, default=None, help="replicates per point (default: each experiment's)")
-    r.add_argument("--executor", choices=EXECUTORS, default="process")
-    r.add_argument("--scheduler", default=None, metavar="ADDR", help="dask scheduler address")
-    r.add_argument("--out", type=Path, default=paths.RESULTS, help="results directory")
-    r.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks")
-    r.add_argument("--no-report", action="store_true")
-    r.add_argument("--force", action="store_true", help="run every notebook even if nothing changed")
+    r.add_argument("--executor", choices=EXECUTORS, default="process",
+                   help="where sweep points run (default: process, one worker per core)")
+    r.add_argument("--scheduler", default=None, metavar="ADDR",
+                   help="dask scheduler address, e.g. tcp://host:8786; only with --executor dask")
+    r.add_argument("--out", type=Path, default=paths.RESULTS, metavar="DIR", help="results directory (default: results/)")
+    r.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks (e.g. fig05 scorecard)")
+    r.add_argument("--no-report", action="store_true", help="do not write REPORT.md, appendix.md, report.html")
+    r.add_argument("--force", action="store_true",
+                   help="run every notebook even if nothing changed (finished sweep points still come from the cache)")
     s = sub.add_parser("sweep", help="papermill one notebook with parameters into results/sweeps/")
-    s.add_argument("notebook")
-    s.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
-    s.add_argument("--out", type=Path, default=None, help="default: results/sweeps/")
+    s.add_argument("notebook", help="a notebook name (fig05) or path")
+    s.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   help="set a parameter of the notebook's parameters cell (a Python literal or a string)")
+    s.add_argument("--out", type=Path, default=None, metavar="DIR", help="default: results/sweeps/")
     return p
 
 

@@ -22,15 +22,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, paths, reference, registry
+from . import __version__, paths, reference, registry, scorecard
 from .atomic import write_text
 from .errors import FlexreproError
 from .platform import load_platform
 from .seeds import ROOT_SEED, replicate_seeds
 
 SKIP_DIRS = {"notebooks", "sweeps", "scorecard"}  # the scorecard is the claims table
-CLAIM_COLUMNS = ["claim_id", "paper_item", "kind", "metric", "paper_value", "measured_value",
-                 "ci_low", "ci_high", "tolerance", "verdict", "note"]
+TITLE = "# Reproduction report: Exception-Less System Calls for Event-Driven Servers (ATC'11)"
 
 
 @dataclass
@@ -58,11 +57,18 @@ class ReportData:
 
 
 def _fmt(v) -> str:
+    """A number as a reader writes it: 20,000 not 2e+04, 0.898 not 0.89800001."""
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return ""
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return str(v)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    if float(v).is_integer() and abs(v) >= 1:
+        return f"{int(v):,}" if abs(v) >= 10000 else str(int(v))
+    if abs(v) >= 1000:
+        return f"{v:,.0f}" if abs(v) >= 10000 else f"{v:.0f}"
+    if abs(v) >= 100:
+        return f"{v:.1f}"
+    return f"{v:.4g}" if abs(v) >= 0.001 or v == 0 else f"{v:.2e}"
 
 
 def load_claims(results: Path) -> pd.DataFrame:
@@ -71,6 +77,9 @@ def load_claims(results: Path) -> pd.DataFrame:
         raise FlexreproError(f"{path} not found; run the scorecard notebook first "
                              "(./reproduce.sh, or flexrepro score --out results/scorecard)")
     card = pd.read_csv(path, dtype={"measured_value": object, "note": object})
+    for col in ("seeds", "seeds_to_resolve"):          # absent from scorecards written before them
+        if col not in card:
+            card[col] = pd.NA
     ref = reference.claims()[["claim_id", "condition", "metric", "paper_wording"]]
     return card.merge(ref, on="claim_id", how="left")
 
@@ -166,8 +175,15 @@ def collect(results: Path = paths.RESULTS) -> ReportData:
 
 # --- Markdown ---------------------------------------------------------------------------
 
+def _cell(v) -> str:
+    return _fmt(v).replace("|", "\\|").replace("\n", " ")
+
+
 def _md_table(df: pd.DataFrame) -> str:
-    return df.map(_fmt).to_markdown(index=False)
+    """A Markdown table without padding: its size is its content."""
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
 
 
 def _number(v):
@@ -178,32 +194,86 @@ def _number(v):
         return v
 
 
-def _claims_view(claims: pd.DataFrame) -> pd.DataFrame:
-    view = claims[CLAIM_COLUMNS].copy()
-    view["measured_value"] = view.measured_value.map(_number).astype(object)
-    view.insert(6, "95% CI", [f"[{_fmt(lo)}, {_fmt(hi)}]" if _fmt(lo) else ""
-                              for lo, hi in zip(claims.ci_low, claims.ci_high)])
-    return view.drop(columns=["ci_low", "ci_high"])
+def _is_pct(c) -> bool:
+    """Does the claim speak in percent (a gain, a change)? Then its numbers carry a % sign."""
+    return "%" in str(c.paper_value) or "points" in str(c.tolerance) or "(%)" in str(c.metric)
+
+
+def _with_unit(v, pct: bool) -> str:
+    text = _fmt(_number(v))
+    return text + "%" if pct and isinstance(_number(v), float) else text
+
+
+def _why(c) -> str:
+    """One line of why: the experiment's own verdict note, then what decided the verdict."""
+    if c.verdict == "not yet run":
+        return "its experiment is not built yet"
+    parts = [str(c.note)] if isinstance(c.note, str) and c.note.strip() else []
+    if c.verdict == "borderline":
+        parts.append(scorecard.borderline_line(c))
+    else:
+        m = _number(c.measured_value)
+        test = scorecard.threshold(c.paper_value, c.tolerance)
+        if isinstance(m, float) and test is not None and test[0](m) == (c.verdict == "reproduced"):
+            bounds = test[1]
+            where = (f"{_fmt(bounds[0])}..{_fmt(bounds[1])}" if len(bounds) == 2 else f"{c.paper_value}")
+            parts.append(("meets " if c.verdict == "reproduced" else "misses ") + where)
+        elif not parts:
+            parts.append(f"criterion: {c.paper_value}" + (f" ({c.tolerance})" if c.tolerance != "bool" else ""))
+    return "; ".join(parts)
+
+
+def claims_view(claims: pd.DataFrame) -> pd.DataFrame:
+    """The claims table people read: claim, paper, model, 95% CI, verdict, why."""
+    rows = []
+    for c in claims.itertuples(index=False):
+        pct = _is_pct(c)
+        ci = (f"[{_with_unit(c.ci_low, pct)}, {_with_unit(c.ci_high, pct)}]"
+              if _fmt(c.ci_low) and _fmt(c.ci_high) else "")
+        paper = str(c.paper_value)
+        paper = _with_unit(paper, pct) if isinstance(_number(paper), float) else paper
+        rows.append({"claim": c.claim_id, "kind": c.kind, "paper": paper,
+                     "model": _with_unit(c.measured_value, pct), "95% CI": ci, "verdict": c.verdict,
+                     "why": _why(c)})
+    return pd.DataFrame(rows, columns=["claim", "kind", "paper", "model", "95% CI", "verdict", "why"])
+
+
+def headline(claims: pd.DataFrame) -> str:
+    return scorecard.headline(claims)
+
+
+def _rel(path: Path, results: Path) -> str:
+    return path.relative_to(results).as_posix()
 
 
 def render_markdown(data: ReportData) -> str:
-    counts = data.claims.verdict.value_counts()
-    out = ["# Reproduction report: Exception-Less System Calls for Event-Driven Servers (ATC'11)", "",
-           "Verdicts: " + ", ".join(f"**{k}** {v}" for k, v in counts.items()) +
-           f" (of {len(data.claims)} claims).", "",
-           "## Claims", "", _md_table(_claims_view(data.claims)), "", "## Figures and tables", ""]
+    prov = data.provenance
+    out = [TITLE, "",
+           f"**{headline(data.claims)}.** Calibration targets are fitted (met by construction when the "
+           "fit works); predictions are Figures 5-10 and the abstract, from the one calibrated parameter "
+           "set. *borderline*: the 95% CI straddles the claim's threshold, so the seeds do not decide it.",
+           "",
+           f"Figures embedded: [report.html](report.html). Parameters, platform, provenance and "
+           f"environment: [appendix.md](appendix.md). Commit {prov.get('git commit', '')}, model "
+           f"{prov.get('model version (cache key)', '')}, run mode {prov.get('run mode', '')}.",
+           "", "## Claims", "", _md_table(claims_view(data.claims)), "", "## Figures and tables", ""]
     for it in data.items:
         out += [f"### {it.paper_item}" + (f": {it.title}" if it.title else ""), ""]
         if len(it.statements):
-            out += ["The paper says:", ""]
             out += [f"- {s.paper_wording} (`{s.claim_id}`: {s.verdict})" for s in it.statements.itertuples()]
             out.append("")
-        out += [f"![{f.stem}]({f.relative_to(data.results).as_posix()})" for f in it.figures]
+        if it.figures:
+            out.append("Figures: " + ", ".join(f"[{f.name}]({_rel(f, data.results)})" for f in it.figures))
         if it.tables:
-            out += ["", "Tables: " + ", ".join(f"[{t.name}]({t.relative_to(data.results).as_posix()})"
-                                               for t in it.tables)]
+            out.append("Tables: " + ", ".join(f"[{t.name}]({_rel(t, data.results)})" for t in it.tables))
         out.append("")
-    out += ["## Platform (Table 3)", "", _md_table(data.platform), "", "## Fitted parameters", ""]
+    return "\n".join(out)
+
+
+def render_appendix(data: ReportData) -> str:
+    """Everything behind the numbers: platform, fitted parameters, provenance, environment."""
+    out = [f"# Appendix to [REPORT.md](REPORT.md)", "", "## Platform (Table 3)", "", _md_table(data.platform), "",
+           "## Fitted parameters (data/calibration/params.json)", ""]
     out += [_md_table(data.params) if data.params is not None else
             "No calibration has been run (data/calibration/params.json does not exist).", ""]
     out += ["## Provenance", "", _md_table(pd.DataFrame(list(data.provenance.items()),
@@ -228,6 +298,7 @@ td.note{min-width:22em}
 .scroll{overflow-x:auto}
 tr.reproduced td.verdict{background:#d8f3d8}
 tr.not-reproduced td.verdict{background:#f8d4d4}
+tr.borderline td.verdict{background:#fbeec2}
 tr.not-yet-run td.verdict{background:#eee;color:#666}
 figure{display:inline-block;margin:.5em;vertical-align:top;max-width:100%}
 figure img{max-width:100%;max-height:560px;border:1px solid #ddd}
@@ -258,14 +329,14 @@ def _img(path: Path) -> str:
 
 
 def render_html(data: ReportData) -> str:
-    counts = data.claims.verdict.value_counts()
-    view = _claims_view(data.claims)
-    parts = ["<h1>Reproduction report: Exception-Less System Calls for Event-Driven Servers (ATC'11)</h1>",
-             "<p>Verdicts: " + ", ".join(f"<b>{html.escape(k)}</b> {v}" for k, v in counts.items()) +
-             f" (of {len(data.claims)} claims).</p>",
+    view = claims_view(data.claims)
+    parts = [f"<h1>{html.escape(TITLE.lstrip('# '))}</h1>",
+             f"<p><b>{html.escape(headline(data.claims))}.</b> Calibration targets are fitted; predictions "
+             "(Figures 5-10, the abstract) come from the one calibrated parameter set. <i>borderline</i>: "
+             "the 95% CI straddles the claim's threshold, so the seeds do not decide it.</p>",
              '<h2 id="claims">Claims</h2>',
              _html_table(view, [v.replace(" ", "-") for v in view.verdict],
-                         {"verdict": "verdict", "kind": "nowrap", "paper_item": "nowrap", "note": "note"}),
+                         {"verdict": "verdict", "kind": "nowrap", "paper": "nowrap", "why": "note"}),
              '<h2 id="figures">Figures and tables</h2>']
     for it in data.items:
         parts.append(f"<h3>{html.escape(it.paper_item)}" + (f": {html.escape(it.title)}" if it.title else "") + "</h3>")
@@ -296,9 +367,11 @@ def render_html(data: ReportData) -> str:
 
 
 def write_report(results: Path = paths.RESULTS) -> tuple[Path, Path]:
-    """Write results/REPORT.md and results/report.html; returns their paths."""
+    """Write results/REPORT.md, results/appendix.md and results/report.html; returns the
+    report's two paths."""
     data = collect(results)
     md, page = Path(results) / "REPORT.md", Path(results) / "report.html"
     write_text(md, render_markdown(data))
+    write_text(Path(results) / "appendix.md", render_appendix(data))
     write_text(page, render_html(data))
     return md, page

@@ -3,9 +3,18 @@
 Experiment modules register a check per claim with `@claim_check(claim_id, exp_ids...)`;
 a check receives the experiments' DataFrames and returns a `Verdict`. A claim with no
 check (its experiment does not exist yet) is reported as `not yet run`.
+
+A claim whose 95% CI straddles its threshold is `borderline`: its mean may pass or fail,
+but the seeds do not decide it. The threshold is read from the claims table (the
+tolerance, or a bound such as ">= 0.9"), and used only when it gives the check's own
+verdict at the mean. `seeds_to_resolve` estimates how many seeds would shrink the CI off
+the threshold, taking its half-width to scale as 1/sqrt(n) (it ignores the t quantile's
+shrinking, so it errs high; a min..max range over seeds does not shrink, so for those the
+estimate is a lower bound).
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -16,8 +25,8 @@ from . import reference, registry
 from .sweep import run
 
 COLUMNS = ["claim_id", "paper_item", "kind", "paper_value", "measured_value",
-           "ci_low", "ci_high", "tolerance", "verdict", "note"]
-VERDICTS = ("reproduced", "not reproduced", "not yet run")
+           "ci_low", "ci_high", "tolerance", "verdict", "note", "seeds", "seeds_to_resolve"]
+VERDICTS = ("reproduced", "borderline", "not reproduced", "not yet run")
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,63 @@ def within(measured: float, paper: float, tolerance: str) -> bool:
     raise ValueError(f"tolerance {tolerance!r} is not 'rel X%', 'abs X' or 'range a..b'")
 
 
+_BOUND = re.compile(r"(<=|>=|<|>)\s*\+?(-?[\d.]+)")
+_COMPARE = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
+
+
+def threshold(paper_value: str, tolerance: str) -> tuple[Callable[[float], bool], list[float]] | None:
+    """The claim's pass test on one number and the values where it flips, when the claims
+    table states one ('rel X%', 'abs X', 'range a..b', 'ratio X abs Y', or a bound like
+    '>= 0.9'); else None."""
+    t = str(tolerance).strip()
+    if m := re.fullmatch(r"range\s+([\d.]+)\.\.([\d.]+)", t):
+        return (lambda x: within(x, 0.0, t)), [float(m.group(1)), float(m.group(2))]
+    try:
+        paper = float(paper_value)
+    except (TypeError, ValueError):
+        paper = None
+    if m := re.fullmatch(r"ratio\s+([\d.]+)\s+(abs\s+[\d.]+)", t):          # "ratio 1.8 abs 0.4"
+        paper, t = float(m.group(1)), m.group(2)
+    elif (m := re.fullmatch(r"ratio\s+(abs\s+[\d.]+)", t)) and \
+            (n := re.match(r"\s*([\d.]+)", str(paper_value))):                  # "1.73 (about ...)"
+        paper, t = float(n.group(1)), m.group(1)
+    if paper is not None:
+        if m := re.fullmatch(r"rel\s+([\d.]+)%", t):
+            d = float(m.group(1)) / 100 * abs(paper)
+            return (lambda x: within(x, paper, t)), [paper - d, paper + d]
+        if m := re.fullmatch(r"abs\s+([\d.]+)(?:\s+\w+)?", t):
+            d = float(m.group(1))
+            return (lambda x: within(x, paper, t)), [paper - d, paper + d]
+    if t == "bool" and (m := _BOUND.match(str(paper_value).strip())):   # ">= 0.9", "< +5%", "< 0.5 each"
+        op, bound = _COMPARE[m.group(1)], float(m.group(2))
+        return (lambda x: op(float(x), bound)), [bound]
+    return None
+
+
+def _number(v) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v is None or math.isnan(v):
+        return None
+    return float(v)
+
+
+def classify(v: Verdict, paper_value: str, tolerance: str, seeds: int | None) -> tuple[str, int | None]:
+    """(verdict, seeds that would resolve it when borderline)."""
+    plain = "reproduced" if v.reproduced else "not reproduced"
+    m, lo, hi = _number(v.measured_value), _number(v.ci_low), _number(v.ci_high)
+    test = threshold(paper_value, tolerance)
+    if m is None or lo is None or hi is None or test is None:
+        return plain, None
+    passes, bounds = test
+    if passes(m) != v.reproduced or passes(lo) == passes(hi):
+        return plain, None              # not the check's own test, or the CI decides it
+    inside = [b for b in bounds if lo <= b <= hi]
+    gap = min(abs(m - b) for b in inside)
+    half = max(m - lo, hi - m)
+    if gap == 0 or not seeds:
+        return "borderline", None       # the mean sits on the threshold: seeds cannot decide
+    return "borderline", math.ceil(seeds * (half / gap) ** 2)
+
+
 def checks() -> dict[str, Check]:
     registry.load_all()
     return dict(_CHECKS)
@@ -73,14 +139,66 @@ def score(quick: bool = False, seeds: int | None = None, executor: str = "proces
     for exp_id in sorted({e for c in cks.values() for e in c.experiments}):
         if exp_id not in frames:
             frames[exp_id] = run(exp_id, quick=quick, seeds=seeds, executor=executor, progress=progress)
-    rows = []
-    for c in reference.claims().itertuples(index=False):
-        row = {"claim_id": c.claim_id, "paper_item": c.paper_item, "kind": c.kind,
-               "paper_value": c.paper_value, "measured_value": None, "ci_low": None,
-               "ci_high": None, "tolerance": c.tolerance, "verdict": "not yet run", "note": ""}
-        if c.claim_id in cks:
-            v = cks[c.claim_id].fn(frames)
-            row.update(measured_value=v.measured_value, ci_low=v.ci_low, ci_high=v.ci_high,
-                       verdict="reproduced" if v.reproduced else "not reproduced", note=v.note)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    rows = [evaluate(c.claim_id, frames, cks) for c in reference.claims().itertuples(index=False)]
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"seeds": "Int64", "seeds_to_resolve": "Int64"})
+
+
+def _replicates(frames: dict[str, pd.DataFrame], experiments: tuple[str, ...]) -> int | None:
+    n = [int(frames[e]["replicate"].nunique()) for e in experiments
+         if e in frames and "replicate" in frames[e]]
+    return max(n) if n else None        # the CI comes from the replicated experiment
+
+
+def evaluate(claim_id: str, frames: dict[str, pd.DataFrame], cks: dict[str, Check] | None = None) -> dict:
+    """One claim's scorecard row from the experiments' frames (its check must have them)."""
+    c = reference.claim(claim_id)
+    row = {"claim_id": claim_id, "paper_item": c.paper_item, "kind": c.kind,
+           "paper_value": c.paper_value, "measured_value": None, "ci_low": None, "ci_high": None,
+           "tolerance": c.tolerance, "verdict": "not yet run", "note": "", "seeds": None,
+           "seeds_to_resolve": None}
+    ck = (cks if cks is not None else checks()).get(claim_id)
+    if ck is not None:
+        v = ck.fn(frames)
+        seeds = _replicates(frames, ck.experiments)
+        verdict, more = classify(v, c.paper_value, c.tolerance, seeds)
+        row.update(measured_value=v.measured_value, ci_low=v.ci_low, ci_high=v.ci_high,
+                   verdict=verdict, note=v.note, seeds=seeds, seeds_to_resolve=more)
+    return row
+
+
+def table(claim_ids: list[str], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Some claims' rows (what a figure's notebook shows under its plot)."""
+    cks = checks()
+    return pd.DataFrame([evaluate(cid, frames, cks) for cid in claim_ids], columns=COLUMNS)
+
+
+def headline(card: pd.DataFrame) -> str:
+    """'calibration x/13, predictions y/29 (b borderline)': the two kinds of claim apart."""
+    parts = []
+    for kind, name in (("calibration", "calibration"), ("prediction", "predictions")):
+        g = card[card.kind == kind]
+        text = f"{name} {int((g.verdict == 'reproduced').sum())}/{len(g)}"
+        extra = [f"{int((g.verdict == v).sum())} {v}" for v in VERDICTS[1:] if v != "not reproduced"
+                 and (g.verdict == v).any()]
+        parts.append(text + (f" ({', '.join(extra)})" if extra else ""))
+    return ", ".join(parts)
+
+
+def borderline_line(row) -> str:
+    """Why a borderline claim is one, and what would settle it."""
+    more = row.seeds_to_resolve
+    settle = (f"about {int(more)} seeds (now {int(row.seeds)}) would resolve it" if not pd.isna(more)
+              else "more seeds cannot resolve it (the mean sits on the threshold)")
+    lo, hi = float(row.ci_low), float(row.ci_high)
+    test = threshold(row.paper_value, row.tolerance)
+    edges = [b for b in (test[1] if test else []) if lo <= b <= hi]
+    where = " and ".join(f"{b:.4g}" for b in edges) or "the threshold"
+    claim = row.paper_value if row.tolerance == "bool" else f"{row.paper_value}, {row.tolerance}"
+    return f"95% CI [{lo:.4g}, {hi:.4g}] straddles {where} (paper: {claim}); {settle}"
+
+
+def summary_lines(card: pd.DataFrame) -> list[str]:
+    """The headline, then one line per borderline claim: what the pipeline prints."""
+    lines = [headline(card)]
+    lines += [f"  borderline {r.claim_id}: {borderline_line(r)}" for r in card[card.verdict == "borderline"].itertuples()]
+    return lines

@@ -99,6 +99,39 @@ def run_task(task: Task) -> list[dict]:
 OnResult = Callable[[int, list[dict]], None]
 
 
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the process that made the pool dies.
+
+    A pool's workers hold both ends of its queues, so a parent killed with SIGKILL (no
+    clean-up runs) would leave them waiting forever, re-parented to init. On Linux the
+    kernel delivers SIGKILL on the parent's death (prctl PR_SET_PDEATHSIG); elsewhere a
+    daemon thread polls the parent's id once a second.
+    """
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    else:
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="flexrepro-parent-watch", daemon=True).start()
+    if os.getppid() != parent:          # it died before the watch was set up
+        os._exit(1)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers die with this process, however it ends."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+
+
 def execute(tasks: list[Task], executor: str = "process", progress: bool = True,
             desc: str = "", on_result: OnResult | None = None,
             scheduler: str | None = None) -> list[list[dict]]:
@@ -124,8 +157,7 @@ def execute(tasks: list[Task], executor: str = "process", progress: bool = True,
             for i, t in enumerate(tasks):
                 finished(i, run_task(t))
         elif executor == "process":
-            workers = min(os.cpu_count() or 1, len(tasks))
-            pool = ProcessPoolExecutor(max_workers=workers)
+            pool = process_pool(min(os.cpu_count() or 1, len(tasks)))
             try:
                 futures = {pool.submit(run_task, t): i for i, t in enumerate(tasks)}
                 for f in as_completed(futures):
@@ -151,7 +183,9 @@ def dask_client(scheduler: str | None = None):
     client = _DASK_CLIENTS.get(name)
     if client is None or client.status != "running":
         if scheduler:
-            client = Client(scheduler)
+            from .inputs import CONNECT_TIMEOUT_S
+
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         else:
             cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
                                    processes=True, dashboard_address=":0")
@@ -201,6 +235,9 @@ def run(experiment_id: str, quick: bool = False, seeds: int | None = None,
     the rest run on `executor` and are cached as each finishes. `df.attrs` records the
     run: executor, tasks, points computed and read from cache, wall time.
     """
+    if dask_scheduler and executor != "dask":
+        raise ConfigError(f"parameter 'dask_scheduler': given with executor {executor!r}; "
+                          "allowed: only with executor 'dask'")
     tasks = plan(experiment_id, quick=quick, seeds=seeds, **overrides)
     t0 = time.perf_counter()
     store = ResultCache() if cache else None

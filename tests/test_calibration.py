@@ -1,11 +1,11 @@
-"""The calibration is deterministic and reproduces the committed parameter file."""
+"""The calibration is deterministic, reproduces the committed parameter file within the
+stated tolerance, and never rewrites it unless asked to."""
 import json
-import math
 
 import pytest
 
 from flexrepro import paths
-from flexrepro.calibration import fit_all, to_json
+from flexrepro.calibration import ABS_TOL, REL_TOL, CalibrationDrift, calibrate, differences, fit_all, to_json
 from flexrepro.platform import load_params
 
 
@@ -15,29 +15,56 @@ def refit():
     return fit_all()
 
 
-def _close(a, b, path=""):
-    if isinstance(a, dict):
-        assert set(a) == set(b), path
-        for k in a:
-            _close(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            _close(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9), (path, a, b)
-    else:
-        assert a == b, (path, a, b)
-
-
 def test_refit_reproduces_committed_file(refit):
     params, reports = refit
     committed = json.loads((paths.CALIBRATION / "params.json").read_text())
-    text = to_json(params, reports)
-    fresh = json.loads(text)
-    _close(fresh, committed)
-    # byte for byte too: the file is stable across runs and hash seeds
-    assert text == (paths.CALIBRATION / "params.json").read_text()
+    fresh = json.loads(to_json(params, reports))
+    assert differences(fresh, committed) == []
+
+
+def test_tolerance_tells_noise_from_change():
+    committed = json.loads((paths.CALIBRATION / "params.json").read_text())
+    l1i = committed["profiles"]["xalan"]["working_set"]["l1i"]
+    noisy = json.loads(json.dumps(committed))
+    noisy["profiles"]["xalan"]["working_set"]["l1i"] = l1i * (1 + REL_TOL / 10)   # another CPU's rounding
+    assert differences(noisy, committed) == []
+    changed = json.loads(json.dumps(noisy))
+    changed["profiles"]["xalan"]["working_set"]["l1i"] = l1i * (1 + 10 * REL_TOL)
+    (diff,) = differences(changed, committed)
+    assert diff.startswith("profiles.xalan.working_set.l1i:")
+    del changed["profiles"]["null"]
+    assert any("only in the committed file" in d for d in differences(changed, committed))
+    assert ABS_TOL < REL_TOL
+
+
+def test_quick_fit_goes_to_results_and_leaves_the_committed_file(tmp_path):
+    committed = tmp_path / "params.json"
+    original = (paths.CALIBRATION / "params.json").read_text()
+    committed.write_text(original)
+    fit = calibrate(tmp_path / "out", quick=True, committed=committed)
+    assert fit.written == tmp_path / "out" / "params.json" and fit.written.is_file()
+    assert committed.read_text() == original and not fit.replaced
+    assert fit.differences == [] and "matches the committed" in fit.summary()
+    fit.check()
+    # a committed file the model no longer fits stops the run, naming the command that fixes it
+    doc = json.loads(original)
+    doc["platform"]["overlap_l2"] *= 1.01
+    committed.write_text(json.dumps(doc))
+    drift = calibrate(tmp_path / "out", quick=True, committed=committed)
+    assert [d.split(":")[0] for d in drift.differences] == ["platform.overlap_l2"]
+    with pytest.raises(CalibrationDrift, match="flexrepro calibrate --write"):
+        drift.check()
+
+
+def test_write_replaces_the_committed_file(tmp_path, refit, monkeypatch):
+    import flexrepro.calibration as cal
+
+    monkeypatch.setattr(cal, "fit_all", lambda: refit)
+    committed = tmp_path / "params.json"
+    committed.write_text("{}")
+    fit = calibrate(tmp_path / "out", write=True, committed=committed)
+    assert fit.replaced and committed.read_text() == fit.written.read_text()
+    fit.check()                         # replaced: nothing left to differ from
 
 
 def test_committed_file_loads_with_provenance():

@@ -36,3 +36,94 @@ def test_runs_quick(nb, tmp_path):
     pm.execute_notebook(str(nb), str(out), parameters={"quick": True, "out_dir": str(tmp_path / "results")},
                         kernel_name="python3", progress_bar=False, cwd=str(paths.NOTEBOOKS))
     assert any((tmp_path / "results").iterdir())
+
+
+def _assigned(nb):
+    """Names the parameters cell assigns, read with Python's own parser (not papermill's)."""
+    import ast
+
+    cell = next(c for c in json.loads(nb.read_text())["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    tree = ast.parse("".join(cell["source"]))
+    return {t.id: n.value for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target])}
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_parameter_is_sweepable(nb):
+    """`./reproduce.sh sweep NB -p NAME VALUE` accepts every parameter with its type: papermill's
+    inspection finds it (a second "=" on its line, even in a comment, would hide it) and the
+    sweep's check knows what it allows."""
+    import ast
+
+    from flexrepro.nbparams import _allowed_types, check_parameters
+
+    assigned = _assigned(nb)
+    declared = pm.inspect_notebook(str(nb))
+    assert set(assigned) == set(declared), f"{nb.name}: papermill does not see {set(assigned) - set(declared)}"
+    for name, node in assigned.items():
+        types = _allowed_types(name, declared[name]["default"], declared[name]["inferred_type_name"])
+        assert types, f"{nb.name}: parameter '{name}' has no type (a None default needs '# type: Optional[X]')"
+        default = ast.literal_eval(node)
+        if default is not None:
+            assert check_parameters(nb, [(name, repr(default))]) == {name: default}
+
+
+def test_a_parameter_hidden_from_papermill_is_caught(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cell = new_code_cell('quick = False\nscale = 16   # cores = scale x 2\nflag = None  # no type')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    with pytest.raises(AssertionError, match="papermill does not see {'scale'}"):
+        test_every_parameter_is_sweepable(tmp_path / "x.ipynb")
+
+
+FIGURES = [paths.NOTEBOOKS / f"fig{n:02d}.ipynb" for n in range(5, 11)]
+
+
+@pytest.mark.parametrize("nb", FIGURES, ids=lambda p: p.stem)
+def test_figures_draw_the_papers_values_from_the_claims_table(nb):
+    """Figures 5-10 overlay the paper's stated values (flexrepro.notebook.paper_*), naming the
+    claims whose numbers they draw: the numbers come from data/paper/, not the notebook."""
+    import re
+
+    from flexrepro import reference
+
+    code = "\n".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code")
+    assert re.search(r"\bpaper_(at|level|x)\(", code)
+    named = set(re.findall(r'"((?:F\d+|A)-[\w-]+)"', code))
+    known = set(reference.claims().claim_id)
+    assert named and named <= known, named - known
+    item = f"Figure {int(nb.stem[3:])}"
+    drawn = {c for c in named if reference.claim(c).paper_item == item}
+    assert len(drawn) >= 2, f"{nb.stem} draws the paper's values of {drawn}"
+
+
+def test_paper_overlay_has_one_legend_entry_in_a_second_colour():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from flexrepro.notebook import PAPER_COLOR, PAPER_LABEL, paper_at, paper_level, paper_value, paper_x
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [0.7, 0.9], color="tab:blue", label="model")
+    assert paper_at(ax, 1, "F6-user-cpi-1core").band == pytest.approx((0.72, 0.84))
+    assert paper_at(ax, 2, "F6-kernel-cpi").bound == 1.0
+    assert paper_level(ax, "F5-max-gain").band == (25.0, 35.0)
+    assert paper_x(ax, "F9-1core-epoll-knee", "epoll knee").band == (15000.0, 25000.0)
+    handles, labels = ax.get_legend_handles_labels()
+    assert labels == ["model", PAPER_LABEL]
+    assert matplotlib.colors.same_color(handles[1].lines[0].get_color(), PAPER_COLOR)
+    assert not matplotlib.colors.same_color(handles[0].get_color(), PAPER_COLOR)
+    # a stated change (%) drawn onto a model baseline of 10
+    fig, ax = plt.subplots()
+    paper_at(ax, 0, "F8-1core", y=lambda pct: 10 * (1 + pct / 100))
+    stated = paper_value("F8-1core").value
+    assert ax.containers[0].lines[0].get_ydata()[0] == pytest.approx(10 * (1 + stated / 100))
+    plt.close("all")

@@ -1,20 +1,43 @@
 """Calibration: deterministic fits of the model's parameters to the paper's calibration targets.
 
-`calibrate()` runs every fit and writes `data/calibration/params.json` (atomically), each
-parameter group with its provenance and the fit's residuals. Later fits (the servers'
-profiles) add their groups here.
+`calibrate()` runs every fit, writes the result to results/calibration/params.json and
+compares it with the committed data/calibration/params.json (the parameter set every
+prediction uses) within `REL_TOL` / `ABS_TOL`. Only `calibrate(write=True)` — the command
+`flexrepro calibrate --write` — replaces the committed file, so running the pipeline never
+modifies a tracked file.
+
+Why a tolerance and not byte equality: the fits are deterministic on one machine, but BLAS
+and libm round differently on other CPUs, and least squares (xtol/ftol 1e-8) then stops a
+few units of the 7th significant digit away (e.g. xalan.working_set.l1i 180.20378 vs
+180.20348, rel 1.7e-6). A relative 1e-4 is far above that noise and far below any change
+of the model that matters (a prediction moves by < 0.01%).
 """
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
+from .. import paths
 from ..atomic import write_text
+from ..errors import FlexreproError
 from ..platform import ModelParams
 from ..platform.params import PARAMS_FILE, _load
 from . import platform_fit
 
-__all__ = ["calibrate", "fit_all", "to_json", "platform_fit"]
+__all__ = ["REL_TOL", "ABS_TOL", "Calibration", "CalibrationDrift", "calibrate", "differences",
+           "fit_all", "to_json", "platform_fit"]
+
+REL_TOL = 1e-4
+ABS_TOL = 1e-6     # for values near zero (free parameters at a bound)
+# Differences of two compared values (model - paper): a small difference of large numbers
+# carries their rounding noise relatively amplified, and is checked through its terms.
+DERIVED = frozenset({"residual", "residual_pct"})
+
+
+class CalibrationDrift(FlexreproError):
+    """The fit no longer reproduces the committed parameter file."""
 
 
 def fit_all() -> tuple[ModelParams, dict]:
@@ -34,9 +57,91 @@ def to_json(params: ModelParams, reports: dict) -> str:
     return json.dumps(doc, indent=1, sort_keys=False) + "\n"
 
 
-def calibrate(path: str | Path = PARAMS_FILE) -> tuple[ModelParams, dict]:
-    """Fit everything and write the parameter file; returns what was written."""
-    params, reports = fit_all()
-    write_text(path, to_json(params, reports))
-    _load.cache_clear()
-    return params, reports
+def differences(fresh, committed, subset: bool = False, path: str = "") -> list[str]:
+    """Where `fresh` and `committed` differ beyond REL_TOL/ABS_TOL, one line each.
+
+    `subset`: only the keys present in `fresh` are compared (the quick, platform-only fit).
+    """
+    if isinstance(fresh, dict) and isinstance(committed, dict):
+        out = []
+        keys = fresh if subset else fresh | committed
+        for k in keys:
+            if k in DERIVED:
+                continue
+            if k not in fresh or k not in committed:
+                out.append(f"{path}.{k}: only in the {'fit' if k in fresh else 'committed file'}")
+            else:
+                out += differences(fresh[k], committed[k], subset, f"{path}.{k}")
+        return out
+    if isinstance(fresh, list) and isinstance(committed, list):
+        if len(fresh) != len(committed):
+            return [f"{path}: {len(fresh)} entries vs {len(committed)} committed"]
+        return [d for i, (a, b) in enumerate(zip(fresh, committed))
+                for d in differences(a, b, subset, f"{path}[{i}]")]
+    numbers = (int, float)
+    if isinstance(fresh, numbers) and isinstance(committed, numbers) and \
+            not isinstance(fresh, bool) and not isinstance(committed, bool):
+        if math.isclose(fresh, committed, rel_tol=REL_TOL, abs_tol=ABS_TOL):
+            return []
+        return [f"{path.lstrip('.')}: fit {fresh!r} vs committed {committed!r}"]
+    return [] if fresh == committed else [f"{path.lstrip('.')}: fit {fresh!r} vs committed {committed!r}"]
+
+
+@dataclass
+class Calibration:
+    params: ModelParams
+    reports: dict
+    written: Path                 # the fit's own file, under results/
+    committed: Path
+    differences: list[str]
+    replaced: bool                # the committed file was rewritten (write=True)
+
+    def summary(self) -> str:
+        tol = f"rel {REL_TOL:g} (abs {ABS_TOL:g})"
+        if self.replaced:
+            return f"fit written to {self.written} and to the committed {self.committed}"
+        if not self.differences:
+            return f"fit written to {self.written}; it matches the committed {self.committed} within {tol}"
+        shown = "\n  ".join(self.differences[:10]) + ("\n  ..." if len(self.differences) > 10 else "")
+        return (f"fit written to {self.written}; it differs from the committed {self.committed} "
+                f"beyond {tol} in {len(self.differences)} value(s):\n  {shown}\n"
+                "The committed file is what every prediction uses: if the model changed on purpose, "
+                "run `flexrepro calibrate --write` and commit the file.")
+
+    def check(self) -> None:
+        """CalibrationDrift when the committed parameters are not what the model fits now."""
+        if self.differences and not self.replaced:
+            raise CalibrationDrift(self.summary())
+
+
+def calibrate(out: str | Path | None = None, write: bool = False, quick: bool = False,
+              committed: str | Path = PARAMS_FILE) -> Calibration:
+    """Fit, write the fit to `out`/params.json (default results/calibration/), compare it with
+    the committed file; `write=True` replaces the committed file too.
+
+    `quick` runs the platform fit only and compares the part of the file it covers.
+    """
+    if write and quick:
+        raise FlexreproError("parameter 'write': the committed file takes the full fit; "
+                             "allowed: write without quick")
+    out = Path(out) if out is not None else paths.RESULTS / "calibration"
+    committed = Path(committed)
+    if quick:
+        params, report = platform_fit.fit()
+        reports = {"platform": report}
+    else:
+        params, reports = fit_all()
+    text = to_json(params, reports)
+    written = out / "params.json"
+    write_text(written, text)
+    fresh = json.loads(text)
+    if committed.is_file():
+        diffs = differences(fresh, json.loads(committed.read_text()), subset=quick)
+    else:
+        diffs = [f"{committed} does not exist"]
+    replaced = False
+    if write:
+        write_text(committed, text)
+        _load.cache_clear()
+        replaced = True
+    return Calibration(params, reports, written, committed, diffs, replaced)
