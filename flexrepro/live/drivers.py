@@ -1,0 +1,44 @@
+"""The clients: ApacheBench (ab) and memaslap (Debian ships it as `memcaslap`).
+
+Both run closed loops with a bounded request count (`-n`, `-x`) and a per-request timeout;
+the caller also bounds their wall time. memaslap runs with its defaults (64-B keys, 1-KiB
+values, get:set 9:1, a 10k-key window per connection) and one thread (`-T 1`), so that the
+only knobs are concurrency and the request count, as in the model's memslap."""
+from __future__ import annotations
+
+import re
+
+AB_TIMEOUT_S = 5        # ab -s: seconds to wait for each reply
+
+
+def ab_argv(url: str, concurrency: int, requests: int, keepalive: bool) -> list[str]:
+    return ["ab", "-q", "-r", "-s", str(AB_TIMEOUT_S), *(["-k"] if keepalive else []),
+            "-n", str(requests), "-c", str(concurrency), url]
+
+
+def _field(text: str, label: str) -> int:
+    m = re.search(rf"^{re.escape(label)}:\s+(\d+)", text, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def parse_ab(text: str) -> dict[str, int]:
+    """ab's report: completed and failed requests, non-2xx replies, keep-alive requests."""
+    if "Complete requests" not in text:
+        raise ValueError("ab printed no report")
+    return {"client_requests": _field(text, "Complete requests"),
+            "client_failures": _field(text, "Failed requests") + _field(text, "Non-2xx responses"),
+            "keepalive_requests": _field(text, "Keep-Alive requests")}
+
+
+def memaslap_argv(server: str, concurrency: int, requests: int) -> list[str]:
+    # -x is the total over all connections; each connection does x / c of them
+    return ["memcaslap", "-s", server, "-T", "1", "-c", str(concurrency), "-x", str(requests)]
+
+
+def parse_memaslap(text: str) -> dict[str, int]:
+    """memaslap's closing statistics: operations run (its own get-miss count is read from
+    the server instead, which also counts what memaslap does not verify)."""
+    m = re.search(r"Ops:\s+(\d+)", text)
+    if not m:
+        raise ValueError("memaslap printed no 'Ops:' summary")
+    return {"client_requests": int(m.group(1)), "client_failures": 0}
