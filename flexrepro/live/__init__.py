@@ -9,6 +9,6 @@ model's for the same workload (`compare`). Modules: `deps` (which Debian package
 writers, server-side counters), `drivers` (ab, memaslap), `model` (the model's mix),
 `compare` (tolerances and documented differences, data/live/), `run` (one check).
 """
-from .run import WORKLOADS, run_live
+from .run import CHECKS, WORKLOADS, run_all, run_live
 
-__all__ = ["WORKLOADS", "run_live"]
+__all__ = ["CHECKS", "WORKLOADS", "run_all", "run_live"]

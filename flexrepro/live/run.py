@@ -182,3 +182,21 @@ def run_live(server: str, workload: str | None = None, concurrency: int | None =
     write_csv(mix, mix_path)
     write_csv(cmp, cmp_path)
     return {"mix": mix, "compare": cmp, "pids": pids, "mix_path": mix_path, "compare_path": cmp_path}
+
+
+# the checks `./reproduce.sh live` and the live_check notebook run, at their default sizes
+# (already a few seconds each; smaller runs would let connection set-up weigh on the mix)
+CHECKS = (("nginx", "ab"), ("nginx", "ab-keepalive"), ("memcached", "memaslap"))
+
+
+def run_all(out: Path | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Every check of `CHECKS`: (their comparisons in one frame, one line per skipped server)."""
+    frames, skipped = [], []
+    for server, workload in CHECKS:
+        try:
+            r = run_live(server, workload, out=out)
+        except LiveUnavailable as e:
+            skipped.append(f"{server} {workload}: {e}")
+            continue
+        frames.append(r["compare"])
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), skipped
