@@ -5,6 +5,7 @@ and skip, with the one-line reason, where the Debian packages are missing
 (`./reproduce.sh test` installs them as root)."""
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 
 from flexrepro.cli import main
 from flexrepro.errors import ConfigError
-from flexrepro.live import compare, deps, procs
+from flexrepro.live import compare, deps, hits, procs
 from flexrepro.live.run import _check, run_live
 from flexrepro.live.strace import parse_summary
 
@@ -171,3 +172,41 @@ def test_ctrl_c_mid_run_leaves_no_process(tmp_path):
     time.sleep(0.2)
     assert not [q for q in seen if procs.alive(q)]
     assert not list(tmp_path.glob("*.csv"))      # no half-written results
+
+
+# --- the memslap question: how often its gets hit ----------------------------------------------
+def test_run_averaged_hit_ratio_branches():
+    h = hits.run_averaged_hit_ratio
+    assert h(1000, 56640, 256) == 1.0                       # every key set so far is cached
+    assert h(10**6, 56640, 5) == 1.0                        # every window fits in the cache
+    assert h(10**5, 56640, 768) == pytest.approx(0.5664 * (1 + math.log(10**5 / 56640)), rel=1e-3)
+    assert h(10**5, 56640, 16) == h(10**5, 56640, 768)      # before the windows fill: no C
+    full = 10240 * 768                                      # continuous where the windows fill
+    assert h(full, 56640, 768) == pytest.approx(h(full * (1 + 1e-9), 56640, 768), rel=1e-6)
+    assert h(100 * full, 56640, 768) == pytest.approx(56640 / full, rel=0.06)   # -> steady state
+
+
+@pytest.mark.parametrize("memory_mib, connections, requests, window_k", [
+    pytest.param(2, 16, 100_000, None, id="windows-filling"),
+    pytest.param(2, 4, 60_000, 1, id="windows-full"),
+])
+@_needs("memcached")
+def test_memaslap_hit_ratio_follows_its_key_window(memory_mib, connections, requests, window_k):
+    """A small cache makes memaslap's keys overflow it within seconds: the measured hit ratio
+    is the key-window arithmetic's (both before and after the windows fill)."""
+    r = hits.measure(memory_mib, connections, requests, window_k)
+    assert r["evictions"] > 0 and 0.2 < r["measured"] < 0.9
+    assert abs(r["measured"] - r["predicted"]) <= 0.03
+    assert not [p for p in r["pids"] if procs.alive(p)]
+
+
+def test_ledger_band_of_the_memslap_hit_ratio_is_the_window_arithmetic():
+    from flexrepro import paths
+    from flexrepro.servers.memcached import load_memcached
+
+    row = pd.read_csv(paths.DATA / "ledger.csv").set_index("parameter").loc["memslap.get_hit_ratio"]
+    k = load_memcached().cache_items
+    assert k == 56640
+    assert float(row.low) == pytest.approx(k / (hits.WINDOW * 768), abs=1e-4)     # steady state
+    # memslap's default 600-s run at the model's 1-core, 768-connection rate (~83k req/s)
+    assert float(row.high) == pytest.approx(hits.run_averaged_hit_ratio(0.1 * 82_800 * 600, k, 768), abs=2e-3)

@@ -30,9 +30,12 @@ def parse_ab(text: str) -> dict[str, int]:
             "keepalive_requests": _field(text, "Keep-Alive requests")}
 
 
-def memaslap_argv(server: str, concurrency: int, requests: int) -> list[str]:
+def memaslap_argv(server: str, concurrency: int, requests: int, window_k: int | None = None) -> list[str]:
+    """`window_k`: --win_size in units of 1k (memaslap rounds it up to whole 1024-key units);
+    None keeps its default, 10k."""
     # -x is the total over all connections; each connection does x / c of them
-    return ["memcaslap", "-s", server, "-T", "1", "-c", str(concurrency), "-x", str(requests)]
+    return ["memcaslap", "-s", server, "-T", "1", "-c", str(concurrency), "-x", str(requests),
+            *(["-w", f"{window_k}k"] if window_k else [])]
 
 
 def parse_memaslap(text: str) -> dict[str, int]:

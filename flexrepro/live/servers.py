@@ -134,8 +134,8 @@ def nginx_log(site: NginxSite) -> dict:
 
 
 # --- memcached ------------------------------------------------------------------------------
-def memcached_argv(port: int) -> list[str]:
-    argv = ["memcached", "-t", "1", "-m", "64", "-l", HOST, "-p", str(port), "-U", "0"]
+def memcached_argv(port: int, memory_mib: int = 64) -> list[str]:
+    argv = ["memcached", "-t", "1", "-m", str(memory_mib), "-l", HOST, "-p", str(port), "-U", "0"]
     if os.geteuid() == 0:
         argv += ["-u", "root"]      # memcached refuses to run as root without -u
     return argv
