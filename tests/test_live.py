@@ -18,7 +18,7 @@ import pytest
 
 from flexrepro.cli import main
 from flexrepro.errors import ConfigError
-from flexrepro.live import compare, deps, hits, procs
+from flexrepro.live import compare, deps, drivers, hits, procs
 from flexrepro.live.run import _check, run_live
 from flexrepro.live.strace import parse_summary
 
@@ -40,6 +40,22 @@ def test_strace_summary_calls_and_errors():
     assert parse_summary(SUMMARY) == {"close": (4000, 0), "recvfrom": (4005, 12), "futex": (22, 5)}
     with pytest.raises(ValueError):
         parse_summary("strace: attach: ptrace(PTRACE_SEIZE, 1): Operation not permitted\n")
+
+
+AB_OUT = """Concurrency Level:      64
+Complete requests:      3000
+Failed requests:        2
+Non-2xx responses:      1
+Keep-Alive requests:    3000
+"""
+
+
+def test_client_reports():
+    assert drivers.parse_ab(AB_OUT) == {"client_requests": 3000, "client_failures": 3}
+    assert drivers.parse_memaslap("cmd_get: 7168\nRun time: 2.1s Ops: 7936 TPS: 3779 Net_rate: 4.2M/s\n") == 7936
+    with pytest.raises(ValueError):
+        drivers.parse_ab("apr_socket_recv: Connection refused (111)\n")
+    assert drivers.memaslap_argv("127.0.0.1:1", 4, 100, 1)[-2:] == ["-w", "1k"]
 
 
 def _mixes(recv_live, recv_model):

@@ -32,6 +32,7 @@ FILES = {"ab": ("/index.html", 151), "ab-keepalive": ("/files/f0004096.html", 40
 MAX_CONCURRENCY, MAX_REQUESTS = 1024, 200_000
 CLIENT_WALL_S = 120.0       # no client runs longer than this, whatever the request count
 ATTACH_WAIT_S = 10.0
+STRACE_GRACE_S = 15.0
 
 
 class LiveUnavailable(FlexreproError):
@@ -81,7 +82,9 @@ def _attach(procs: Processes, tids: list[int], out: Path, follow: bool) -> subpr
 
 
 def _detach(procs: Processes, p: subprocess.Popen, out: Path) -> dict[str, tuple[int, int]]:
-    procs.stop(p, signal.SIGINT)    # strace detaches on SIGINT and writes its summary
+    # strace detaches on SIGINT and writes its summary (detaching from a busy tracee can take
+    # a while on a loaded machine: a longer grace than for the servers)
+    procs.stop(p, signal.SIGINT, grace=STRACE_GRACE_S)
     return parse_summary(out.read_text())
 
 
@@ -128,7 +131,7 @@ def _memcached(procs: Processes, work: Path, concurrency: int, requests: int) ->
     calls = _detach(procs, trace, work / "strace.txt")
     after = servers.memcached_stats(port)
     d = {k: after.get(k, 0) - before.get(k, 0) for k in ("cmd_get", "cmd_set", "get_hits", "bytes_written")}
-    done = drivers.parse_memaslap(text)["client_requests"]
+    done = drivers.parse_memaslap(text)
     asked = (requests // concurrency) * concurrency     # memaslap gives each connection x // c
     return {"version": _version(["memcached", "-V"]), "calls": calls, "requests": d["cmd_get"] + d["cmd_set"],
             "bytes_sent": d["bytes_written"],
