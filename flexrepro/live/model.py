@@ -2,10 +2,10 @@
 
 ab -> nginx epoll, 1 core, ApacheBench (the Figure 7 condition) at the same concurrency;
 ab-keepalive -> nginx epoll, 1 core, httperf (the model's keep-alive client, Figures 9-10)
-at a rate above the 1-core knee (ab -k is a closed loop: the server is saturated); memaslap -> memcached epoll, 1 core, memslap (Figure 5) at
-the same number of connections. The model's call names are mapped to the names strace
-prints for the same call on Linux 6.x (glibc's accept is accept4, recv is recvfrom, open is
-openat, fstat is newfstatat)."""
+at a rate above the 1-core knee (ab -k is a closed loop: the server is saturated);
+memaslap -> memcached epoll, 1 core, memslap (Figure 5) at the same number of connections.
+The model's call names are mapped to the names strace prints for the same call on Linux 6.x
+(glibc's accept is accept4, recv is recvfrom, open is openat, fstat is newfstatat)."""
 from __future__ import annotations
 
 from ..servers import memcached_bench, nginx_bench

@@ -74,12 +74,8 @@ def write_nginx(root: Path, files: dict[str, int]) -> NginxSite:
         f = www / url.lstrip("/")
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_bytes(b"x" * size)
-    for d in [root, *(p for p in www.rglob("*") if p.is_dir()), www]:
-        os.chmod(d, 0o755)      # the worker runs as nobody when started by root
-    for f in www.rglob("*"):
-        if f.is_file():
-            os.chmod(f, 0o644)
-    temp = "\n".join(f"    {k}_temp_path {root / k};" for k in ("client_body",))
+    for p in [root, www, *www.rglob("*")]:
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)     # the worker runs as nobody under root
     site.conf.write_text(f"""\
 # written by flexrepro.live: mirrors the model's nginx worker (flexrepro/servers/nginx.py)
 worker_processes 1;
@@ -97,7 +93,7 @@ http {{
     tcp_nodelay on;
     log_format flexrepro '{LOG_FORMAT}';
     access_log {site.access_log} flexrepro;
-{temp}
+    client_body_temp_path {root / 'client_body'};
     server {{
         listen {HOST}:{site.port};
         root {www};
