@@ -50,12 +50,15 @@ Keep-Alive requests:    3000
 """
 
 
-def test_client_reports():
+def test_client_reports(tmp_path):
     assert drivers.parse_ab(AB_OUT) == {"client_requests": 3000, "client_failures": 3}
     assert drivers.parse_memaslap("cmd_get: 7168\nRun time: 2.1s Ops: 7936 TPS: 3779 Net_rate: 4.2M/s\n") == 7936
     with pytest.raises(ValueError):
         drivers.parse_ab("apr_socket_recv: Connection refused (111)\n")
-    assert drivers.memaslap_argv("127.0.0.1:1", 4, 100, 1)[-2:] == ["-w", "1k"]
+    argv = drivers.memaslap_argv("127.0.0.1:1", 4, 100, tmp_path / "m.cnf", 1)
+    assert argv[-2:] == ["-w", "1k"] and argv[argv.index("-F") + 1] == str(tmp_path / "m.cnf")
+    assert (tmp_path / "m.cnf").read_text().split() == ["key", "64", "64", "1", "value", "1024", "1024", "1",
+                                                       "cmd", "0", "0.1", "1", "0.9"]
 
 
 def _mixes(recv_live, recv_model):
@@ -114,6 +117,14 @@ def test_missing_packages_named_in_one_line(monkeypatch):
     assert missing == ["libmemcached-tools", "strace"]
     line = deps.hint(missing)
     assert "\n" not in line and "apt-get install libmemcached-tools strace" in line
+
+
+def test_cli_without_the_packages_says_which_in_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(deps.shutil, "which", lambda exe: None)
+    assert main(["live", "nginx", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "apt-get install apache2-utils nginx-light strace" in err[0]
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- the real servers ------------------------------------------------------------------------

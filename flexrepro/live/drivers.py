@@ -7,6 +7,7 @@ only knobs are concurrency and the request count, as in the model's memslap."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 AB_TIMEOUT_S = 5        # ab -s: seconds to wait for each reply
 
@@ -29,12 +30,20 @@ def parse_ab(text: str) -> dict[str, int]:
             "client_failures": _field(text, "Failed requests") + _field(text, "Non-2xx responses")}
 
 
-def memaslap_argv(server: str, concurrency: int, requests: int, window_k: int | None = None) -> list[str]:
-    """`window_k`: --win_size in units of 1k (memaslap rounds it up to whole 1024-key units);
-    None keeps its default, 10k."""
+# memaslap's built-in distributions (DEFAULT_CONGIF_STR), which it would otherwise write to
+# ~/.memslap.cnf: keys 64 B, values 1024 B, set 0.1 / get 0.9. Given with -F from a private
+# file so that a run leaves nothing in the user's home.
+MEMASLAP_CONFIG = "key\n64 64 1\nvalue\n1024 1024 1\ncmd\n0 0.1\n1 0.9\n"
+
+
+def memaslap_argv(server: str, concurrency: int, requests: int, config: Path,
+                  window_k: int | None = None) -> list[str]:
+    """`config`: where to write memaslap's distributions file; `window_k`: --win_size in units
+    of 1k (memaslap rounds it up to whole 1024-key units), None keeps its default, 10k."""
+    config.write_text(MEMASLAP_CONFIG)
     # -x is the total over all connections; each connection does x / c of them
-    return ["memcaslap", "-s", server, "-T", "1", "-c", str(concurrency), "-x", str(requests),
-            *(["-w", f"{window_k}k"] if window_k else [])]
+    return ["memcaslap", "-s", server, "-F", str(config), "-T", "1", "-c", str(concurrency),
+            "-x", str(requests), *(["-w", f"{window_k}k"] if window_k else [])]
 
 
 def parse_memaslap(text: str) -> int:

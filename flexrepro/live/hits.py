@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import subprocess
 import tempfile
+from pathlib import Path
 
 from . import deps, drivers, servers
 from .procs import Processes
@@ -53,13 +54,14 @@ def measure(memory_mib: int, concurrency: int, requests: int, window_k: int | No
     missing = deps.missing("memcached")
     if missing:
         raise LiveUnavailable(deps.hint(missing))
-    with Processes() as procs:
+    with Processes() as procs, tempfile.TemporaryDirectory(prefix="flexrepro-hits-") as tmp:
         port = servers.free_port()
         server = procs.start(servers.memcached_argv(port, memory_mib),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         servers.wait_listening(port, server)
         with tempfile.TemporaryFile() as out:
-            client = procs.start(drivers.memaslap_argv(f"{servers.HOST}:{port}", concurrency, requests, window_k),
+            client = procs.start(drivers.memaslap_argv(f"{servers.HOST}:{port}", concurrency, requests,
+                                                       Path(tmp) / "memaslap.cnf", window_k),
                                  stdout=out, stderr=subprocess.STDOUT)
             client.wait(timeout=CLIENT_WALL_S)
         st = servers.memcached_stats(port)

@@ -127,7 +127,8 @@ def _memcached(procs: Processes, work: Path, concurrency: int, requests: int) ->
     # the dispatcher (accepts) and the one worker thread; memcached 1.6's maintenance threads
     # (LRU maintainer, crawler, slab mover, logger) have no counterpart in 1.4.5 or the model
     trace = _attach(procs, [server.pid, threads["mc-worker"]], work / "strace.txt", follow=False)
-    text = _drive(procs, drivers.memaslap_argv(f"{servers.HOST}:{port}", concurrency, requests), work)
+    text = _drive(procs, drivers.memaslap_argv(f"{servers.HOST}:{port}", concurrency, requests,
+                                                      work / "memaslap.cnf"), work)
     calls = _detach(procs, trace, work / "strace.txt")
     after = servers.memcached_stats(port)
     d = {k: after.get(k, 0) - before.get(k, 0) for k in ("cmd_get", "cmd_set", "get_hits", "bytes_written")}
