@@ -16,6 +16,8 @@
 #   ./reproduce.sh sweep NOTEBOOK -p NAME VALUE [-p NAME VALUE ...]
 #                                 one notebook with parameters, into results/sweeps/
 #   ./reproduce.sh env            only set up the environment
+#   ./reproduce.sh live           real nginx and memcached on 127.0.0.1 under strace, beside
+#                                 the model's syscall mix -> results/live/ (Debian packages)
 #
 # The environment is made on first use: with conda/micromamba from environment.yml when
 # one is on PATH, else `python3 -m venv .venv` + pip with the pins of pyproject.toml; it is
@@ -104,6 +106,42 @@ ensure_chromium() {  # the report's headless-browser test needs Debian's chromiu
     fi
 }
 
+LIVE_PACKAGES=(nginx-light apache2-utils memcached libmemcached-tools strace)
+LIVE_EXES=(nginx ab memcached memcaslap strace)
+
+ensure_live_packages() {  # the live check's servers, clients and strace (Debian packages)
+    local i missing=()
+    for i in "${!LIVE_EXES[@]}"; do
+        command -v "${LIVE_EXES[$i]}" >/dev/null 2>&1 || missing+=("${LIVE_PACKAGES[$i]}")
+    done
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "installing ${missing[*]} with apt-get (for the live check)"
+        local aptlog
+        aptlog=$(mktemp)
+        # policy-rc.d 101: install the servers without starting their system services
+        local rc=/usr/sbin/policy-rc.d had_rc=0
+        [[ -e $rc ]] && had_rc=1
+        [[ $had_rc -eq 0 ]] && printf '#!/bin/sh\nexit 101\n' > "$rc" && chmod +x "$rc"
+        if { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >"$aptlog" 2>&1; then
+            rm -f "$aptlog"; [[ $had_rc -eq 0 ]] && rm -f "$rc"; return 0
+        fi
+        [[ $had_rc -eq 0 ]] && rm -f "$rc"
+        log "warning: could not install ${missing[*]} (see $aptlog); the live tests will be skipped"
+    else
+        log "warning: live check needs Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]}); the live tests will be skipped"
+    fi
+}
+
+run_live() {
+    local w rc=0
+    for w in "nginx ab" "nginx ab-keepalive" "memcached memaslap"; do   # = flexrepro.live.CHECKS
+        set -- $w
+        "$PY" -m flexrepro live "$1" --workload "$2" || rc=$?
+    done
+    return $rc
+}
+
 run_tests() {
     local par=()
     if "$PY" -c 'import xdist' 2>/dev/null; then par=(-n 2); fi
@@ -114,7 +152,8 @@ run_tests() {
 }
 
 case "${1:-}" in
-    test)  shift; setup_env; ensure_chromium; run_tests "$@" ;;
+    test)  shift; setup_env; ensure_chromium; ensure_live_packages; run_tests "$@" ;;
+    live)  shift; setup_env; ensure_live_packages; run_live ;;
     lab)   shift; setup_env
            root=(); [[ $(id -u) -eq 0 ]] && root=(--allow-root)
            exec "$PY" -m jupyter lab --notebook-dir="$ROOT/notebooks" "${root[@]}" "$@" ;;

@@ -170,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--stale", action="store_true", help="clear only entries of other model versions")
     c.set_defaults(fn=cmd_cache)
     bench.add_parser(sub)
+    from .live.cli import add_parser as add_live
+    add_live(sub)
     return p
 
 
