@@ -69,14 +69,17 @@ class Bench:
     client: Memslap
     window: dict
 
-    def run(self) -> dict:
+    def run(self, go_at_once: bool = False) -> dict:
         """memslap connects everything first; its loops start once the server has taken every
         connection over (accepted and, for epoll, handed to a worker), so the measured window
-        never overlaps connection set-up."""
+        never overlaps connection set-up. `go_at_once`: each loop starts as its connection
+        opens (a server with fewer syscall entries than connections must serve the first
+        connections before it can accept the rest)."""
         n = self.client.connections
-        self.server.on_connection.append(lambda taken: self.client.go() if taken == n else None)
+        if not go_at_once:
+            self.server.on_connection.append(lambda taken: self.client.go() if taken == n else None)
         self.server.start()
-        self.client.start(go=False)
+        self.client.start(go=go_at_once)
         self.env.run(until=self.client.done)
         return _row(self)
 
