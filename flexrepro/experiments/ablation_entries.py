@@ -18,7 +18,7 @@ from ..kernel.pages import ENTRIES_PER_PAGE
 from ..registry import Experiment, register
 from . import _throttled
 
-ENTRIES = [64, 128, 256, 512, 1024]
+ENTRIES = [64, 256, 1024]      # an nginx point at 2,048 clients costs ~10 s: three settings span the range
 
 
 def _pages(config: dict) -> int:
@@ -53,6 +53,6 @@ register(Experiment(
     )),
     run_point=run_point,
     grid={"server": ["memcached", "nginx"], "entries_per_core": ENTRIES},
-    quick_grid={"server": ["memcached", "nginx"], "entries_per_core": [64, 1024]},
+    quick_grid={"server": ["memcached"], "entries_per_core": [64, 1024]},
     stochastic=False, notebook="ablation_entries", check=check,
 ))

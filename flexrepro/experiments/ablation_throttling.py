@@ -53,7 +53,7 @@ register(Experiment(
                      STANDSTILL)),
     run_point=run_memcached,
     grid={"entries_per_core": [64, 128, 256, 512]},
-    quick_grid={"entries_per_core": [64, 512]},
+    quick_grid={"entries_per_core": [64, 512], "connections": [512]},
     stochastic=False, notebook="ablation_throttling", check=check,
 ))
 
