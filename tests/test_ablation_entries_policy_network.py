@@ -10,7 +10,7 @@ RUN = dict(executor="serial", progress=False, cache=False)
 
 def test_fewer_entries_than_connections_throttle_memcached_without_a_standstill():
     df = flexrepro.run("ablation_entries", server="memcached", entries_per_core=[64, 512], connections_per_core=256,
-                       **RUN).sort_values("entries_per_core")
+                       seeds=1, **RUN).sort_values("entries_per_core")
     few, many = df.itertuples()
     assert not df.standstill.any()
     assert few.throttled_per_request > 0 == many.throttled_per_request

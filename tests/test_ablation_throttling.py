@@ -72,7 +72,7 @@ def test_experiments_rows_and_bad_input():
 
 
 def test_memcached_throttled_by_its_entries_delays_calls_but_keeps_running():
-    df = flexrepro.run("ablation_throttling", executor="serial", progress=False, cache=False,
+    df = flexrepro.run("ablation_throttling", executor="serial", progress=False, cache=False, seeds=1,
                        entries_per_core=[64, 512], connections=256)
     few, many = df.sort_values("entries_per_core").itertuples()
     assert not few.standstill and not many.standstill

@@ -54,7 +54,7 @@ register(Experiment(
     run_point=run_memcached,
     grid={"entries_per_core": [64, 128, 256, 512]},
     quick_grid={"entries_per_core": [64, 512], "connections": [512]},
-    stochastic=False, notebook="ablation_throttling", check=check,
+    seeds=2, quick_seeds=1, notebook="ablation_throttling", check=check,
 ))
 
 register(Experiment(
