@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import bench, paths, registry
+from . import bench, hostcal, paths, registry
 from .atomic import write_csv
 from .errors import ConfigError, FlexreproError
 from .inputs import scheduler_address, unique_keys, writable_dir
@@ -172,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_parser(sub)
     from .live.cli import add_parser as add_live
     add_live(sub)
+    hostcal.add_parser(sub)
     return p
 
 

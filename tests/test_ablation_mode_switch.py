@@ -1,11 +1,9 @@
 """Mode-switch ablation: costlier traps hurt epoll (a trap per call) more than FlexSC (one per batch)."""
-import math
-
 import pytest
 
 import flexrepro
 from flexrepro.errors import ConfigError
-from flexrepro.experiments.ablation_mode_switch import host_syscall_cost, isolated_spec, run_point
+from flexrepro.experiments.ablation_mode_switch import isolated_spec, run_nginx, run_point
 from flexrepro.platform import load_platform
 
 
@@ -40,7 +38,8 @@ def test_deterministic():
     assert run_point(cfg, 7) == run_point(cfg, 7)
 
 
-def test_host_microbenchmark_is_metadata_shaped():
-    r = host_syscall_cost(number=2000, repeat=2)
-    assert set(r) == {"getppid_ns", "noop_ns", "syscall_ns"}
-    assert r["getppid_ns"] > 0 and r["noop_ns"] > 0 and math.isfinite(r["syscall_ns"])
+def test_nginx_pays_per_trap_too():
+    cfg = {"system": "epoll", "cores": 1, "concurrency": 64}
+    cheap, dear = run_nginx({**cfg, "extra_trap_cycles": 0.0}, 1), run_nginx({**cfg, "extra_trap_cycles": 2000.0}, 1)
+    assert dear["throughput_rps"] < cheap["throughput_rps"] and dear["trap_cycles"] == cheap["trap_cycles"] + 2000
+    assert cheap["traps_per_request"] > 5           # nginx traps on every one of its ~12 calls per request

@@ -1,4 +1,5 @@
-"""Beyond the paper: exception-less calls when a mode switch costs more (page-table isolation).
+"""Beyond the paper: exception-less calls when a mode switch costs more (page-table isolation),
+for memcached (memslap) and nginx (ApacheBench).
 
 Since 2018 (Meltdown) Linux isolates the kernel's page tables (KPTI): every kernel entry and
 every exit writes CR3, and other entry/exit mitigations add to the crossing. The model takes
@@ -8,19 +9,17 @@ calibrated model is otherwise unchanged. Only traps pay it: epoll's every call a
 flexsc_wait, not the calls syscall threads execute from syscall pages. The TLB refills a
 PCID-less CR3 switch causes are not modelled (direct cost only).
 
-`host_syscall_cost` times a real system call on the machine running this code: wall-clock
-run metadata for the notebook, never a row column.
+This machine's own crossing is measured by `flexrepro calibrate-host` (`flexrepro.hostcal`):
+wall-clock metadata that the notebook marks on the curve, never a row column.
 """
 from __future__ import annotations
 
-import os
-import timeit
 from dataclasses import replace
 
 from ..config import Param, ParamSet
 from ..platform import PlatformSpec, load_params, load_platform
 from ..registry import Experiment, register
-from ..servers.memcached_bench import simulate
+from ..servers import memcached_bench, nginx_bench
 
 EXTRA_CYCLES = [0, 200, 500, 1000, 2000]
 KEEP = ("throughput_rps", "mean_latency_s", "syscalls_per_request", "sync_syscalls_per_request",
@@ -36,9 +35,7 @@ def isolated_spec(extra_trap_cycles: float, spec: PlatformSpec | None = None) ->
                    syscall_exit_cycles=spec.syscall_exit_cycles + half)
 
 
-def run_point(config: dict, seed: int) -> dict:
-    spec = isolated_spec(config["extra_trap_cycles"])
-    row = simulate(config["system"], config["cores"], config["connections"], seed, spec=spec)
+def _row(row: dict, spec: PlatformSpec) -> dict:
     out = {k: row[k] for k in KEEP}
     out["traps_per_request"] = row["sync_syscalls_per_request"] + row["flexsc_waits_per_request"]
     out["trap_cycles"] = (spec.syscall_entry_cycles + spec.syscall_exit_cycles
@@ -46,27 +43,42 @@ def run_point(config: dict, seed: int) -> dict:
     return out
 
 
-def host_syscall_cost(number: int = 200_000, repeat: int = 5) -> dict:
-    """Wall-clock cost of getppid() on this host, minus a no-op C call timed in the same run
-    (Python's call overhead dominates otherwise). Best of `repeat`; ns per call."""
-    glb = {"getppid": os.getppid, "noop": int}      # int(): a C call, no syscall
-    call = min(timeit.repeat("getppid()", globals=glb, number=number, repeat=repeat)) / number * 1e9
-    noop = min(timeit.repeat("noop()", globals=glb, number=number, repeat=repeat)) / number * 1e9
-    return {"getppid_ns": call, "noop_ns": noop, "syscall_ns": call - noop}
+def run_point(config: dict, seed: int) -> dict:
+    spec = isolated_spec(config["extra_trap_cycles"])
+    return _row(memcached_bench.simulate(config["system"], config["cores"], config["connections"], seed,
+                                         spec=spec), spec)
+
+
+def run_nginx(config: dict, seed: int) -> dict:
+    spec = isolated_spec(config["extra_trap_cycles"])
+    return _row(nginx_bench.simulate(config["system"], config["cores"], "apachebench", config["concurrency"],
+                                     seed, spec=spec), spec)
+
+
+SYSTEM = Param("system", str, "epoll", choices=("epoll", "flexsc"), doc="epoll baseline or libflexsc")
+EXTRA = Param("extra_trap_cycles", float, 0.0, low=0.0, high=100_000.0,
+              doc="cycles added to every trap round trip (CR3 writes and other entry/exit mitigations)")
+CORES = Param("cores", int, 1, low=1, high=64, doc="cores of the server")
 
 
 register(Experiment(
     id="ablation_mode_switch", title="memcached gain vs the direct cost of a mode switch (KPTI era)",
     paper_item="(beyond: modern mode-switch costs)",
-    params=ParamSet((
-        Param("system", str, "epoll", choices=("epoll", "flexsc"), doc="epoll baseline or libflexsc"),
-        Param("extra_trap_cycles", float, 0.0, low=0.0, high=100_000.0,
-              doc="cycles added to every trap round trip (CR3 writes and other entry/exit mitigations)"),
-        Param("cores", int, 1, low=1, high=64, doc="cores of the server"),
-        Param("connections", int, 768, low=1, high=65536, doc="concurrent memslap connections"),
-    )),
+    params=ParamSet((SYSTEM, EXTRA, CORES,
+                     Param("connections", int, 768, low=1, high=65536, doc="concurrent memslap connections"))),
     run_point=run_point,
     grid={"system": ["epoll", "flexsc"], "extra_trap_cycles": EXTRA_CYCLES},
     quick_grid={"system": ["epoll", "flexsc"], "extra_trap_cycles": [0, 2000]},
     seeds=3, quick_seeds=1, notebook="ablation_mode_switch",
+))
+
+register(Experiment(
+    id="ablation_mode_switch_nginx", title="nginx (ApacheBench) gain vs the direct cost of a mode switch (KPTI era)",
+    paper_item="(beyond: modern mode-switch costs)",
+    params=ParamSet((SYSTEM, EXTRA, CORES,
+                     Param("concurrency", int, 256, low=1, high=65536, doc="concurrent ApacheBench clients"))),
+    run_point=run_nginx,
+    grid={"system": ["epoll", "flexsc"], "extra_trap_cycles": EXTRA_CYCLES},
+    quick_grid={"system": ["epoll", "flexsc"], "extra_trap_cycles": [0, 2000]},
+    stochastic=False, notebook="ablation_mode_switch",
 ))

@@ -7,8 +7,9 @@ the cycles spent finding work and completions — linear scans of the syscall pa
 user's polls and the kernel's claims, or ring operations — and the syscall threads FlexSC
 keeps alive (one per entry, 10 KiB each) against the machine's memory and the PID limit.
 `nonblocking_*`: the same server on a non-blocking kernel (Section 7's proposal) needs one
-syscall thread per core that runs syscall threads; that is arithmetic, not simulated — in
-this workload no active call blocks, so its timing would equal FlexSC's.
+syscall thread per core that runs syscall threads (in this workload no active call blocks, so
+its timing equals FlexSC's); `ablation_nonblocking_kernel` simulates that kernel with calls
+that do block.
 """
 from ..config import Param, ParamSet
 from ..errors import ConfigError

@@ -117,9 +117,7 @@ class _Worker:
         extra = self.overhead_cycles
         self.overhead_instr = self.overhead_cycles = 0.0
         if what == "resume" or not self.thread_fresh:
-            # another syscall thread takes the core: wake it from the work-queue and switch to it
-            instr += costs.wakeup_instructions + costs.switch_instructions
-            k.counters.events["thread_switch"] += 1
+            instr += fsc._switch_in()
             self.thread_fresh = True
         call, args = fsc.calls[idx]
         status = fsc.table.status[idx]
@@ -140,8 +138,8 @@ class _Worker:
             out = perform(call, args)
         if isinstance(out, Blocked):
             k.counters.events["block"] += 1
+            instr += fsc._on_block(self)
             c = k.execute(self.core, costs.switch_profile, instr, "kernel", f"{call.name} parks", extra_cycles=extra)
-            self.thread_fresh = False
             fsc._park(idx, out.obj, self.core)
             if c:
                 yield self.env.timeout(c)
@@ -306,6 +304,17 @@ class FlexSC:
         self._wake_ev = None
 
     # ---------------------------------------------------------------- kernel side
+    def _on_block(self, worker: _Worker) -> float:
+        """A call blocks: its syscall thread sleeps with it, so the core's next call needs
+        another thread (charged by `_switch_in`). Returns instructions charged now."""
+        worker.thread_fresh = False
+        return 0.0
+
+    def _switch_in(self) -> float:
+        """Another syscall thread takes the core: wake it from the work-queue and switch to it."""
+        self.k.counters.events["thread_switch"] += 1
+        return self.k.costs.wakeup_instructions + self.k.costs.switch_instructions
+
     def _rule(self) -> bool:
         # OSDI'10's single-core rule: the user's own core must first issue every posted
         # call; with other cores executing them (ATC'11 3.2) one completion suffices.

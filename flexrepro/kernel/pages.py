@@ -58,6 +58,33 @@ class _Table:
         self.in_use = 0
         self.submitted_count = 0
         self.transitions: list[tuple[int, int, int]] | None = None   # (idx, from, to) when tracing
+        self.reset_scan_counters()
+
+    def reset_scan_counters(self) -> None:
+        """Entries read by user polls / kernel claims (pages) or ring operations (queues), and
+        how many polls and claims did it (e.g. zeroed after a warm-up)."""
+        self.user_scanned = self.kernel_scanned = 0
+        self.polls = self.claims = 0
+
+    def _counted(self, by_user: bool, scanned: int) -> int:
+        if by_user:
+            self.user_scanned += scanned
+            self.polls += 1
+        else:
+            self.kernel_scanned += scanned
+            self.claims += 1
+        return scanned
+
+    def occupy_lowest(self, n: int) -> None:
+        """Mark the lowest `n` entries of an unused table `busy` at once: the steady state of
+        `n` calls parked for good (dormant connections), without posting them one by one."""
+        if self.in_use:
+            raise EntryStateError("occupy_lowest: the entries must all be free")
+        if not 0 <= n <= self.n:
+            raise EntryStateError(f"occupy_lowest: {n} entries asked, the table has {self.n}")
+        self.status[:n] = BUSY
+        self.in_use = n
+        self._occupied(n)
 
     def _set(self, idx: int, new: int) -> None:
         if self.transitions is not None:
@@ -137,6 +164,14 @@ class SyscallPages(_Table):
             self.active_pages -= 1
         self.in_use -= 1
 
+    def _occupied(self, n: int) -> None:
+        del self._free[:n]                               # a sorted list stays a valid heap
+        full, rest = divmod(n, ENTRIES_PER_PAGE)
+        self._page_use[:full] = [ENTRIES_PER_PAGE] * full
+        if rest:
+            self._page_use[full] = rest
+        self.active_pages = full + (1 if rest else 0)
+
     def _enqueue(self, idx: int) -> None:
         bisect.insort(self._submitted, idx)
 
@@ -152,13 +187,13 @@ class SyscallPages(_Table):
         up to the entry it takes, so a full round costs one sweep of the pages in use."""
         sweep = self.active_pages * ENTRIES_PER_PAGE
         if not self._submitted:
-            return [], sweep
+            return [], self._counted(False, sweep)
         i = bisect.bisect_left(self._submitted, self._cursor)
         idx = self._submitted.pop(i if i < len(self._submitted) else 0)
         distance = (idx - self._cursor) % self.n + 1
         self._cursor = idx + 1
         self.submitted_count -= 1
-        return [idx], max(1, -(-distance * sweep // self.n))
+        return [idx], self._counted(False, max(1, -(-distance * sweep // self.n)))
 
     def _completed(self, idx: int) -> None:
         self._done.append(idx)
@@ -168,7 +203,7 @@ class SyscallPages(_Table):
         scanned = self.active_pages * ENTRIES_PER_PAGE
         done = list(self._done)
         self._done.clear()
-        return done, scanned
+        return done, self._counted(True, scanned)
 
     @property
     def done_count(self) -> int:
@@ -196,6 +231,9 @@ class QueueRings(_Table):
         self._free.append(idx)
         self.in_use -= 1
 
+    def _occupied(self, n: int) -> None:
+        self._free = deque(range(n, self.n))
+
     def _enqueue(self, idx: int) -> None:
         self._sq.append(idx)
 
@@ -205,9 +243,9 @@ class QueueRings(_Table):
     def claim(self) -> tuple[list[int], int]:
         """Kernel: pop one submission (the ring's ops are counted as 'scanned' = 1)."""
         if not self._sq:
-            return [], 1
+            return [], self._counted(False, 1)
         self.submitted_count -= 1
-        return [self._sq.popleft()], 1
+        return [self._sq.popleft()], self._counted(False, 1)
 
     def _completed(self, idx: int) -> None:
         self._cq.append(idx)
@@ -215,7 +253,7 @@ class QueueRings(_Table):
     def poll(self) -> tuple[list[int], int]:
         done = list(self._cq)
         self._cq.clear()
-        return done, len(done) + 1
+        return done, self._counted(True, len(done) + 1)
 
     @property
     def done_count(self) -> int:

@@ -3,20 +3,18 @@
 A server with many slow or dormant clients has one read parked per connection. Posting
 each of them through `FlexSC.post` and parking it one SimPy callback at a time costs Python
 work per connection, which is exactly what the model must not do for idle entries. The
-steady state those reads reach is simple, so `park_dormant` writes it in bulk: the lowest
-`n` entries are `busy`, every page holding one is in use, and `n` syscall threads sleep.
-(A test checks that it matches posting the reads one by one on sockets with no data.)
+steady state those reads reach is simple, so `park_dormant` writes it in bulk
+(`occupy_lowest` of the syscall pages or rings): the lowest `n` entries are `busy`, every
+page holding one is in use, and `n` syscall threads sleep. (A test checks that it matches
+posting the reads one by one on sockets with no data.)
 
-`ScanMeter` counts what the tables report: entries read by linear scans (pages), split into
-the user's polls and the kernel's claims, and ring operations (queues).
+`ScanMeter` reads the tables' own counters: entries read by linear scans (pages), split
+into the user's polls and the kernel's claims, or ring operations (queues).
 """
 from __future__ import annotations
 
-from collections import deque
-
 from ..errors import ConfigError
 from .flexsc import FlexSC
-from .pages import BUSY, ENTRIES_PER_PAGE, SyscallPages
 
 
 def park_dormant(fsc: FlexSC, n: int) -> None:
@@ -31,45 +29,35 @@ def park_dormant(fsc: FlexSC, n: int) -> None:
         raise ConfigError(f"parameter 'dormant': got {n}; allowed: at most the {t.n} syscall entries")
     if n == 0:
         return
-    t.status[:n] = BUSY
-    t.in_use = n
-    if isinstance(t, SyscallPages):
-        del t._free[:n]                   # a sorted list stays a valid heap
-        full, rest = divmod(n, ENTRIES_PER_PAGE)
-        t._page_use[:full] = [ENTRIES_PER_PAGE] * full
-        if rest:
-            t._page_use[full] = rest
-        t.active_pages = full + (1 if rest else 0)
-    else:
-        t._free = deque(range(n, t.n))
+    t.occupy_lowest(n)
     fsc.parked += n
     fsc.max_parked = max(fsc.max_parked, fsc.parked)
 
 
 class ScanMeter:
-    """Counts entries scanned by user polls and kernel claims (pages) or ring operations
-    (queues) of one FlexSC instance. `reset()` after warm-up."""
+    """Entries scanned by user polls and kernel claims (pages) or ring operations (queues)
+    of one FlexSC instance since the last `reset()` (call it after warm-up)."""
 
     def __init__(self, fsc: FlexSC):
         self.interface = fsc.interface
-        t = fsc.table
-        claim, poll = t.claim, t.poll
+        self.table = fsc.table
         self.reset()
 
-        def metered_claim():
-            work, scanned = claim()
-            self.kernel += scanned
-            self.claims += 1
-            return work, scanned
-
-        def metered_poll():
-            done, scanned = poll()
-            self.user += scanned
-            self.polls += 1
-            return done, scanned
-
-        t.claim, t.poll = metered_claim, metered_poll    # instance attributes shadow the methods
-
     def reset(self) -> None:
-        self.user = self.kernel = 0       # entries scanned (pages) or ring operations (queues)
-        self.claims = self.polls = 0
+        self.table.reset_scan_counters()
+
+    @property
+    def user(self) -> int:
+        return self.table.user_scanned
+
+    @property
+    def kernel(self) -> int:
+        return self.table.kernel_scanned
+
+    @property
+    def polls(self) -> int:
+        return self.table.polls
+
+    @property
+    def claims(self) -> int:
+        return self.table.claims

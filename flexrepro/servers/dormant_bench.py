@@ -7,6 +7,11 @@ each, runs a handler of `user_instructions` per completed read, posts the reply 
 and waits for the writes. Measured after warm-up, per completed call: the entries read by
 linear scans (user polls + kernel claims) or the ring operations, their instructions and
 cycles, and all busy cycles. Deterministic: no randomness is involved.
+
+`early_reads=True`: the reads are posted before the requests arrive (`data_delay` cycles
+later), as libflexsc servers keep a read outstanding on every connection, so each read
+blocks and its syscall thread parks. `kernel="nonblocking"` runs the same server on Section
+7's non-blocking kernel (`flexrepro.kernel.nonblocking`).
 """
 from __future__ import annotations
 
@@ -15,9 +20,11 @@ import simpy
 from ..errors import ConfigError
 from ..kernel import FlexSC, Kernel, Message, Socket
 from ..kernel.pages import ENTRIES_PER_PAGE, ENTRY_DTYPE
+from ..kernel.nonblocking import NonBlockingFlexSC
 from ..kernel.scale import ScanMeter, park_dormant
 
 POLICIES = ("batching", "dynamic")
+KERNELS = {"flexsc": FlexSC, "nonblocking": NonBlockingFlexSC}
 
 
 def _int(name: str, v, low: int) -> int:
@@ -29,7 +36,8 @@ def _int(name: str, v, low: int) -> int:
 def dormant_cost(interface: str, outstanding_calls: int, params, active_calls: int = 16, rounds: int = 100,
                  warmup: int = 10, policy: str = "batching", cores: int = 1, user_instructions: float = 2000.0,
                  request_bytes: int = 100, reply_bytes: int = 1000, user_profile: str = "xalan",
-                 bulk: bool = True) -> dict:
+                 bulk: bool = True, kernel: str = "flexsc", early_reads: bool = False,
+                 data_delay: float = 20_000.0) -> dict:
     """One run; `bulk=False` posts the dormant reads one by one (slow; to check the bulk path)."""
     from ..platform import Machine, load_platform
     _int("outstanding_calls", outstanding_calls, 1)
@@ -42,11 +50,13 @@ def dormant_cost(interface: str, outstanding_calls: int, params, active_calls: i
         raise ConfigError(f"parameter 'policy': got {policy!r}; allowed: {', '.join(POLICIES)}")
     if policy == "batching" and cores != 1:
         raise ConfigError(f"parameter 'cores': got {cores!r}; allowed: 1 under the batching policy")
+    if kernel not in KERNELS:
+        raise ConfigError(f"parameter 'kernel': got {kernel!r}; allowed: {', '.join(KERNELS)}")
     env = simpy.Environment()
     k = Kernel(env, Machine(load_platform(), params, cores=cores), params)
     th = k.thread(0, user_profile)
     pages_per_core = -(-outstanding_calls // (ENTRIES_PER_PAGE * cores))
-    fsc = FlexSC(k, th, policy=policy, interface=interface, pages_per_core=pages_per_core)
+    fsc = KERNELS[kernel](k, th, policy=policy, interface=interface, pages_per_core=pages_per_core)
     meter = ScanMeter(fsc)
     dormant = outstanding_calls - active_calls
     if bulk:
@@ -66,8 +76,12 @@ def dormant_cost(interface: str, outstanding_calls: int, params, active_calls: i
                 meter.reset()
             pending = {}                   # entry -> (socket, is a read)
             for s in socks:
-                s.deliver(Message(request_bytes))
+                if not early_reads:
+                    s.deliver(Message(request_bytes))
                 pending[fsc.post("read", s)] = (s, True)
+            if early_reads:                # the requests arrive while the reads wait for them
+                env.timeout(data_delay).callbacks.append(
+                    lambda _: [s.deliver(Message(request_bytes)) for s in socks])
             while pending:                 # completed reads get a handler and a reply write
                 for idx in fsc.poll():
                     sock, is_read = pending.pop(idx)
@@ -118,4 +132,7 @@ def dormant_cost(interface: str, outstanding_calls: int, params, active_calls: i
         "thread_memory_kib": st["syscall_thread_memory_kib"],
         "entry_memory_kib": fsc.table.n * ENTRY_DTYPE.itemsize / 1024,
         "kernel_cores": len(fsc.workers),
+        "thread_switches_per_call": k.counters.events.get("thread_switch", 0) / calls,
+        "continuations_per_call": k.counters.events.get("continuation_resumed", 0) / calls,
+        "blocked_per_call": k.counters.events.get("block", 0) / calls,
     }

@@ -287,10 +287,11 @@ class FlexscMemcached(Memcached):
     (dynamic core specialization) or, on one core, in batches while the thread waits."""
 
     def __init__(self, kernel, params: MemcachedParams, cache: Cache, listener: Listener, cores: int,
-                 interface: str, pages_per_core: int):
+                 interface: str, pages_per_core: int, policy: str | None = None):
         super().__init__(kernel.machine, params, cache, workers=1)
         self.listener = listener
-        self.rt = LibFlexSC(kernel, 0, USER_PROFILE, policy="batching" if cores == 1 else "dynamic",
+        policy = policy or ("batching" if cores == 1 else "dynamic")   # FlexSC's own choice unless asked
+        self.rt = LibFlexSC(kernel, 0, USER_PROFILE, policy=policy,
                             interface=interface, pages_per_core=pages_per_core)
 
     def start(self) -> None:

@@ -69,14 +69,17 @@ class Bench:
     client: Memslap
     window: dict
 
-    def run(self) -> dict:
+    def run(self, go_at_once: bool = False) -> dict:
         """memslap connects everything first; its loops start once the server has taken every
         connection over (accepted and, for epoll, handed to a worker), so the measured window
-        never overlaps connection set-up."""
+        never overlaps connection set-up. `go_at_once`: each loop starts as its connection
+        opens (a server with fewer syscall entries than connections must serve the first
+        connections before it can accept the rest)."""
         n = self.client.connections
-        self.server.on_connection.append(lambda taken: self.client.go() if taken == n else None)
+        if not go_at_once:
+            self.server.on_connection.append(lambda taken: self.client.go() if taken == n else None)
         self.server.start()
-        self.client.start(go=False)
+        self.client.start(go=go_at_once)
         self.env.run(until=self.client.done)
         return _row(self)
 
@@ -84,9 +87,11 @@ class Bench:
 def build(system: str, cores: int, connections: int, seed: int, warmup: int | None = None,
           measure: int | None = None, interface: str = "pages", params: ModelParams | None = None,
           mc: MemcachedParams | None = None, spec: PlatformSpec | None = None,
-          link: LinkParams | None = None, client: ClientParams | None = None) -> Bench:
+          link: LinkParams | None = None, client: ClientParams | None = None, policy: str | None = None,
+          pages_per_core: int | None = None) -> Bench:
     """`spec`, `link` and `client` replace the platform, the wire and the client machine of the
-    data files (what-if ablations: costlier traps, a faster testbed)."""
+    data files (what-if ablations: costlier traps, a faster testbed); `policy` and
+    `pages_per_core` replace FlexSC's scheduler policy and syscall pages (Section 7 ablations)."""
     if system not in SYSTEMS:
         raise ConfigError(f"parameter 'system': got {system!r}; allowed: one of {', '.join(SYSTEMS)}")
     if interface not in INTERFACES:
@@ -109,7 +114,8 @@ def build(system: str, cores: int, connections: int, seed: int, warmup: int | No
     if system == "epoll":
         server = EpollMemcached(kernel, mc, cache, listener, cores)
     else:
-        server = FlexscMemcached(kernel, mc, cache, listener, cores, interface, pages_for(connections, cores))
+        server = FlexscMemcached(kernel, mc, cache, listener, cores, interface,
+                                 pages_per_core or pages_for(connections, cores), policy)
     window = {"t0": 0.0, "requests": 0, "hits": 0, "misses": 0, "lock": (0, 0), "futex": 0}
     bench = Bench(env, machine, kernel, server, cache, client, window)
 

@@ -389,9 +389,10 @@ class FlexscNginx(Nginx):
     the other cores (dynamic core specialization)."""
 
     def __init__(self, kernel, params: NginxParams, listener: Listener, cores: int, keepalive: bool,
-                 interface: str, pages_per_core: int, **kw):
+                 interface: str, pages_per_core: int, policy: str | None = None, **kw):
         super().__init__(params, listener, Socket(kernel.env), keepalive, **kw)
-        self.rt = LibFlexSC(kernel, 0, USER_PROFILE, policy="batching" if cores == 1 else "dynamic",
+        policy = policy or ("batching" if cores == 1 else "dynamic")   # FlexSC's own choice unless asked
+        self.rt = LibFlexSC(kernel, 0, USER_PROFILE, policy=policy,
                             interface=interface, pages_per_core=pages_per_core)
 
     def start(self) -> None:

@@ -56,10 +56,12 @@ def ab_window(concurrency: int) -> tuple[int, int]:
 
 def simulate(system: str, cores: int, workload: str, load: float, seed: int, warmup=None, measure=None,
              interface: str = "pages", params: ModelParams | None = None, ng: NginxParams | None = None,
-             link: LinkParams | None = None, client: ClientParams | None = None,
-             spec: PlatformSpec | None = None) -> dict:
+             link: LinkParams | None = None, client: ClientParams | None = None, spec: PlatformSpec | None = None,
+             policy: str | None = None, pages_per_core: int | None = None, prepare=None) -> dict:
     """`spec`, `link` and `client` replace the platform, the wire and the client machine of the
-    data files (what-if ablations: costlier traps, a faster testbed)."""
+    data files (what-if ablations: costlier traps, a faster testbed); `policy` and
+    `pages_per_core` replace FlexSC's scheduler policy and syscall pages, and `prepare(server)`
+    runs before the server starts (Section 7 ablations: dormant connections)."""
     if system not in SYSTEMS:
         raise ConfigError(f"parameter 'system': got {system!r}; allowed: one of {', '.join(SYSTEMS)}")
     if workload not in WORKLOADS:
@@ -99,7 +101,10 @@ def simulate(system: str, cores: int, workload: str, load: float, seed: int, war
     if system == "epoll":
         server = EpollNginx(kernel, ng, listener, cores, keepalive, **kw)
     else:
-        server = FlexscNginx(kernel, ng, listener, cores, keepalive, interface, pages_for(conns, cores), **kw)
+        server = FlexscNginx(kernel, ng, listener, cores, keepalive, interface,
+                             pages_per_core or pages_for(conns, cores), policy, **kw)
+    if prepare is not None:
+        prepare(server)
 
     window = {}
 
