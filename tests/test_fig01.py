@@ -43,6 +43,15 @@ def test_recovery_rises_to_baseline():
     assert ipc[-1] > 0.95 * rec.baseline_user_ipc.iloc[0]
 
 
+def test_kernel_ipc_loss_within_5_points_of_osdi10_figure_4(quick):
+    """The kernel's side of Figure 1 (calibration data of the same one fit)."""
+    from flexrepro import reference
+    paper = reference.load("kernel_ipc_loss").set_index("user_instructions_between_syscalls")
+    pw = quick[quick.syscall == "pwrite"].set_index("instructions_between_syscalls")
+    gaps = {n: pw.loc[n, "kernel_degradation_pct"] - row.kernel_ipc_loss_pct for n, row in paper.iterrows()}
+    assert all(abs(g) <= 5.0 for g in gaps.values()), gaps
+
+
 @pytest.mark.parametrize("claim", ["F1-xalan-curve", "F1-direct-dominates", "F1-indirect-dominates"])
 def test_claims_hold(quick, claim):
     v = checks()[claim].fn({"fig01": quick})
