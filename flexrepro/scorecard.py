@@ -16,7 +16,7 @@ from . import reference, registry
 from .sweep import run
 
 COLUMNS = ["claim_id", "paper_item", "kind", "paper_value", "measured_value",
-           "ci_low", "ci_high", "tolerance", "verdict", "note"]
+           "ci_low", "ci_high", "band_low", "band_high", "tolerance", "verdict", "note"]
 VERDICTS = ("reproduced", "not reproduced", "not yet run")
 
 
@@ -73,11 +73,22 @@ def score(quick: bool = False, seeds: int | None = None, executor: str = "proces
     for exp_id in sorted({e for c in cks.values() for e in c.experiments}):
         if exp_id not in frames:
             frames[exp_id] = run(exp_id, quick=quick, seeds=seeds, executor=executor, progress=progress)
+    # prediction bands (experiments/bands.py): the range the unidentified assumptions allow
+    if "bands" not in frames and any(e.id == "bands" for e in registry.all_experiments()):
+        frames["bands"] = run("bands", quick=quick, seeds=seeds, executor=executor, progress=progress)
+    bands = pd.DataFrame(columns=["band_low", "band_high"])
+    if "bands" in frames:
+        from .experiments.bands import band
+        bands = band(frames["bands"]).set_index("claim")
     rows = []
     for c in reference.claims().itertuples(index=False):
         row = {"claim_id": c.claim_id, "paper_item": c.paper_item, "kind": c.kind,
                "paper_value": c.paper_value, "measured_value": None, "ci_low": None,
-               "ci_high": None, "tolerance": c.tolerance, "verdict": "not yet run", "note": ""}
+               "ci_high": None, "band_low": None, "band_high": None, "tolerance": c.tolerance,
+               "verdict": "not yet run", "note": ""}
+        if c.claim_id in bands.index:
+            row.update(band_low=round(float(bands.loc[c.claim_id, "band_low"]), 2),
+                       band_high=round(float(bands.loc[c.claim_id, "band_high"]), 2))
         if c.claim_id in cks:
             v = cks[c.claim_id].fn(frames)
             row.update(measured_value=v.measured_value, ci_low=v.ci_low, ci_high=v.ci_high,
