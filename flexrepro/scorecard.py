@@ -16,7 +16,7 @@ from . import reference, registry
 from .sweep import run
 
 COLUMNS = ["claim_id", "paper_item", "kind", "paper_value", "measured_value",
-           "ci_low", "ci_high", "band_low", "band_high", "tolerance", "verdict", "note"]
+           "ci_low", "ci_high", "tolerance", "verdict", "band_low", "band_high", "note"]
 VERDICTS = ("reproduced", "not reproduced", "not yet run")
 
 
