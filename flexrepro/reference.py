@@ -18,6 +18,7 @@ FILES = {
     "fig1": "atc11_fig1_xalan_ipc_degradation.csv",
     "syscall_footprint": "osdi10_table1_syscall_footprint.csv",
     "xalan_recovery": "osdi10_xalan_pwrite_recovery.csv",
+    "kernel_ipc_loss": "osdi10_fig4_kernel_ipc_loss.csv",
     "platform_facts": "platform_facts.csv",
 }
 

@@ -25,7 +25,8 @@ from . import reference, registry
 from .sweep import run
 
 COLUMNS = ["claim_id", "paper_item", "kind", "paper_value", "measured_value",
-           "ci_low", "ci_high", "tolerance", "verdict", "note", "seeds", "seeds_to_resolve"]
+           "ci_low", "ci_high", "tolerance", "verdict", "band_low", "band_high", "note", "seeds",
+           "seeds_to_resolve"]
 VERDICTS = ("reproduced", "borderline", "not reproduced", "not yet run")
 
 
@@ -139,7 +140,20 @@ def score(quick: bool = False, seeds: int | None = None, executor: str = "proces
     for exp_id in sorted({e for c in cks.values() for e in c.experiments}):
         if exp_id not in frames:
             frames[exp_id] = run(exp_id, quick=quick, seeds=seeds, executor=executor, progress=progress)
-    rows = [evaluate(c.claim_id, frames, cks) for c in reference.claims().itertuples(index=False)]
+    # prediction bands (experiments/bands.py): the range the unidentified assumptions allow
+    if "bands" not in frames and any(e.id == "bands" for e in registry.all_experiments()):
+        frames["bands"] = run("bands", quick=quick, seeds=seeds, executor=executor, progress=progress)
+    bands = pd.DataFrame(columns=["band_low", "band_high"])
+    if "bands" in frames:
+        from .experiments.bands import band
+        bands = band(frames["bands"]).set_index("claim")
+    rows = []
+    for c in reference.claims().itertuples(index=False):
+        row = evaluate(c.claim_id, frames, cks)
+        if c.claim_id in bands.index:
+            row.update(band_low=round(float(bands.loc[c.claim_id, "band_low"]), 2),
+                       band_high=round(float(bands.loc[c.claim_id, "band_high"]), 2))
+        rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS).astype({"seeds": "Int64", "seeds_to_resolve": "Int64"})
 
 
@@ -154,6 +168,7 @@ def evaluate(claim_id: str, frames: dict[str, pd.DataFrame], cks: dict[str, Chec
     c = reference.claim(claim_id)
     row = {"claim_id": claim_id, "paper_item": c.paper_item, "kind": c.kind,
            "paper_value": c.paper_value, "measured_value": None, "ci_low": None, "ci_high": None,
+           "band_low": None, "band_high": None,
            "tolerance": c.tolerance, "verdict": "not yet run", "note": "", "seeds": None,
            "seeds_to_resolve": None}
     ck = (cks if cks is not None else checks()).get(claim_id)

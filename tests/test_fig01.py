@@ -43,6 +43,28 @@ def test_recovery_rises_to_baseline():
     assert ipc[-1] > 0.95 * rec.baseline_user_ipc.iloc[0]
 
 
+def _kernel_gaps(quick) -> dict:
+    from flexrepro import reference
+    paper = reference.load("kernel_ipc_loss").set_index("user_instructions_between_syscalls")
+    pw = quick[quick.syscall == "pwrite"].set_index("instructions_between_syscalls")
+    return {n: pw.loc[n, "kernel_degradation_pct"] - row.kernel_ipc_loss_pct for n, row in paper.iterrows()}
+
+
+def test_kernel_ipc_loss_within_5_points_of_osdi10_figure_4_up_to_2k(quick):
+    """The kernel's side of Figure 1 (calibration data of the same one fit)."""
+    gaps = _kernel_gaps(quick)
+    assert all(abs(g) <= 5.0 for n, g in gaps.items() if n <= 2000), gaps
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known miss: at 5K/10K OSDI'10 Figure 4 needs the pwrite path at 2x its back-to-back "
+    "cycles (22.6K at 10K); the model reaches 18.2K because Xalan's fitted L3 share (0.963 of "
+    "131,072 lines) leaves room for the kernel's 3,326 L3 lines, so they survive any user run"))
+def test_kernel_ipc_loss_within_5_points_at_5k_and_10k(quick):
+    gaps = _kernel_gaps(quick)
+    assert all(abs(gaps[n]) <= 5.0 for n in (5000, 10000)), gaps
+
+
 @pytest.mark.parametrize("claim", ["F1-xalan-curve", "F1-direct-dominates", "F1-indirect-dominates"])
 def test_claims_hold(quick, claim):
     v = checks()[claim].fn({"fig01": quick})

@@ -5,20 +5,27 @@
 - `recovery`: user IPC in fixed cycle bins after one system call (OSDI'10 Figure 1).
 - `cold_call`: one call after the user code ran alone for long (OSDI'10 Table 1).
 
-A synchronous call is a trap (entry + exit, plus the user-side pipeline refill) and a
-kernel segment on the same core. These are shared by the calibration and the fig01
+A synchronous call is a trap (entry + exit, plus the lost work on each side, which depends
+on the user instructions run since the previous call: `platform.trap`) and a kernel
+segment on the same core. These are shared by the calibration and the fig01
 experiment, so both run exactly the same model.
 """
 from __future__ import annotations
 
 from ..errors import ConfigError
 from ..platform import CodeProfile, Machine, ModelParams, PlatformSpec, load_platform
+from ..platform.trap import direct_cycles
 
 WARM_INSTRUCTIONS = 1e12    # long enough to saturate every footprint
 
 
 def _machine(params: ModelParams, spec: PlatformSpec | None) -> Machine:
     return Machine(spec or load_platform(), params, cores=1)
+
+
+def _entry_exit(core) -> float:
+    spec = core.machine.spec
+    return spec.syscall_entry_cycles + spec.syscall_exit_cycles
 
 
 def _kernel_instructions(kernel: CodeProfile, instructions: float | None) -> float:
@@ -37,8 +44,8 @@ def interleaved(params: ModelParams, user: CodeProfile, kernel: CodeProfile, n_u
     n_kernel = _kernel_instructions(kernel, kernel_instructions)
     core = _machine(params, spec).core(0)
     core.run(user, WARM_INSTRUCTIONS)
-    direct_user = params.platform["user_direct_cycles"]
-    trap_kernel = core.trap_cycles() - direct_user
+    direct_user, direct_kernel = direct_cycles(params.platform, n_user)
+    trap_kernel = _entry_exit(core) + direct_kernel
     last = None
     for rounds in range(1, max_rounds + 1):
         u = core.run(user, n_user)
@@ -66,7 +73,7 @@ def cold_call(params: ModelParams, user: CodeProfile, kernel: CodeProfile,
     core = _machine(params, spec).core(0)
     core.run(user, WARM_INSTRUCTIONS)
     k = core.run(kernel, _kernel_instructions(kernel, kernel_instructions))
-    return {"cycles": k.cycles + core.trap_cycles() - params.platform["user_direct_cycles"],
+    return {"cycles": k.cycles + _entry_exit(core) + direct_cycles(params.platform, WARM_INSTRUCTIONS)[1],
             "instructions": k.instructions, "misses": dict(k.misses)}
 
 
@@ -80,7 +87,7 @@ def recovery(params: ModelParams, user: CodeProfile, kernel: CodeProfile, bin_cy
     core.run(user, WARM_INSTRUCTIONS)
     core.run(kernel, _kernel_instructions(kernel, kernel_instructions))
     done = [0.0] * bins
-    t = params.platform["user_direct_cycles"]     # the pipeline refill retires nothing
+    t = direct_cycles(params.platform, WARM_INSTRUCTIONS)[0]     # the pipeline refill retires nothing
     end = bin_cycles * bins
     while t < end:
         seg = core.run(user, step)

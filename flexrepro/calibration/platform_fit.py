@@ -1,24 +1,43 @@
 """Deterministic fit of the processor model's profiles to the paper's microbenchmarks.
 
-Targets (all measured on the same Core i7):
+Targets (all measured on the same Core i7), fitted jointly, one parameter set:
 - ATC'11 Figure 1, N = 1K..100K: Xalan user-IPC degradation with one pwrite every N user
   instructions (total) and with a null call (direct);
+- OSDI'10 Figure 4, N = 100..10K: pwrite's kernel-mode IPC loss against the same call
+  issued back to back (the kernel's side of Figure 1);
 - OSDI'10 Figure 1: Xalan user IPC in 1000-cycle bins after one pwrite;
 - OSDI'10 Table 1: cycles of six system calls run once under Xalan (their evictions from
   L1i, L1d, L2, L3 and the L1 dTLB are inputs: they set the kernel working sets).
 
 Inputs that are measurements, not fits: Table 3 (capacities, latencies), the 79 + 71
-cycle trap, Xalan's baseline IPC 1.46, the instructions per call of OSDI'10 Table 1.
+cycle trap, Xalan's baseline IPC 1.46, the instructions per call of OSDI'10 Table 1, and
+Nehalem's 10 line-fill buffers, which bound every data level's latency overlap (memory-level
+parallelism) to at most 10, so an L3 refill is never cheaper than an L2 hit.
 
-Fitted (scipy least squares, fixed start, bounded): the user-side direct cost of a trap,
-the latency overlap of L1d/L2/L3 refills, Xalan's reuse intervals (a power law in the
-structure's capacity: lambda_s = lambda0 * (C_s / C_l1d)^beta), the fraction of the L2 and
-L3 that Xalan keeps reusing, and each kernel path's base CPI.
+Fitted (scipy least squares, fixed starts, bounded): the user- and kernel-side lost work of
+a trap from a full pipeline and the window over which in-flight work builds up
+(`platform.trap`), the latency overlap of L1d/L2/L3 refills, Xalan's reuse intervals (a
+power law in the structure's capacity: lambda_s = lambda0 * (C_s / C_l1d)^beta), the
+fraction of the L1d (and dTLB), of the L2 and of the L3 that Xalan keeps reusing, and each
+kernel path's base CPI. Xalan's L1i share is an assumption (XALAN_L1I_FRACTION): the fit's
+cost is flat in it.
 
 Kernel profiles are read off OSDI'10 Table 1: a call of I instructions touches a fraction
 1 - exp(-KERNEL_SATURATION) of its working set (one pass through its code path and data),
 so W_s = evicted_s / (1 - exp(-KERNEL_SATURATION)) and its reuse interval is
-I / KERNEL_SATURATION.
+I / KERNEL_SATURATION. Only its demand misses stall (`demand_shares`).
+
+Where the data contradict the bounds (reported, the bounds are kept):
+- Table 1's L3 evictions cannot all be demand misses at <= 10 in flight: stat's 2,559 L3
+  fills at >= 21 cycles each would take 54K cycles, its measured total is 13.6K; the fills
+  beyond the call's L1 misses are taken as prefetches (`demand_shares`).
+- pread stays 21% above its measured 12,300 cycles at the CPI floor: its demand misses
+  (11.5K cycles at the fitted penalties) plus the kernel-side lost work fitted on OSDI'10 Figure 4
+  do not fit in it; stat is 2% above for the same reason.
+- OSDI'10 Figure 4 at 5K and 10K (45%, 50%): the model reaches 38%. The pwrite path needs 2x
+  its back-to-back cycles at 10K, but in LRU order its L3 lines (most of its cold-call refill
+  cost) are more recent than the Xalan lines that Xalan re-touches only every ~20K
+  instructions, and the fitted Xalan L3 share leaves room for them, so they survive.
 """
 from __future__ import annotations
 
@@ -29,6 +48,7 @@ from scipy.optimize import differential_evolution, least_squares
 
 from .. import reference
 from ..platform import CodeProfile, ModelParams, PlatformSpec, load_platform, penalties
+from ..platform.trap import direct_cycles
 from . import microbench
 
 TLB_MISS_CYCLES = 7.0        # Nehalem STLB hit latency (Intel optimization manual, Nehalem)
@@ -38,16 +58,23 @@ TABLE1_NAMES = {"stat": "stat", "pread": "pread", "pwrite": "pwrite", "open+clos
 TABLE1_STRUCTURES = {"l1i": "l1i_lines_evicted", "l1d": "l1d_lines_evicted", "l2": "l2_lines_evicted",
                      "l3": "l3_lines_evicted", "dtlb": "l1_dtlb_entries_evicted"}
 FIG1_RANGE = (1_000, 100_000)
+# Not identified (the fit's cost is flat in it): Xalan's share of the L1i. xalancbmk is one
+# of the few SPEC CPU2006 programs with a non-negligible L1i miss rate on a 32 KiB L1i, i.e.
+# its instruction working set is about the cache's size. Ledger: assumption, band 0.5-1.
+XALAN_L1I_FRACTION = 0.9
+LINE_FILL_BUFFERS = load_platform().line_fill_buffers
 
 # name: (start, low, high); overlaps and lambda0 are fitted in log space.
 FREE = {
     "user_direct_cycles": (500.0, 0.0, 5000.0),
-    "log_overlap_l1d": (math.log(2.0), 0.0, math.log(100.0)),
-    "log_overlap_l2": (math.log(4.0), 0.0, math.log(100.0)),
-    "log_overlap_l3": (math.log(20.0), 0.0, math.log(500.0)),
+    "kernel_direct_cycles": (2000.0, 0.0, 20000.0),
+    "log10_inflight_window": (2.0, 0.5, 4.0),
+    "log_overlap_l1d": (math.log(2.0), 0.0, math.log(LINE_FILL_BUFFERS)),
+    "log_overlap_l2": (math.log(4.0), 0.0, math.log(LINE_FILL_BUFFERS)),
+    "log_overlap_l3": (math.log(8.0), 0.0, math.log(LINE_FILL_BUFFERS)),
     "log10_reuse_l1d": (3.0, 1.0, 7.0),
     "reuse_exponent": (1.0, 0.0, 3.0),
-    "xalan_l1_fraction": (0.9, 0.0, 1.0),   # of L1i, L1d and the L1 dTLB
+    "xalan_l1d_fraction": (0.5, 0.0, 1.0),  # of the L1d and the L1 dTLB
     "xalan_l2_fraction": (0.9, 0.0, 1.0),
     "xalan_l3_fraction": (0.9, 0.0, 1.0),
 }
@@ -55,16 +82,18 @@ FREE = {
 # (`global_search()`, differential evolution) found.
 STARTS = (
     {k: v[0] for k, v in FREE.items()},
-    {"user_direct_cycles": 565.0, "log_overlap_l1d": 0.0, "log_overlap_l2": 1.0, "log_overlap_l3": 6.2,
-     "log10_reuse_l1d": 3.1, "reuse_exponent": 0.53, "xalan_l1_fraction": 0.35, "xalan_l2_fraction": 0.89,
-     "xalan_l3_fraction": 0.73},
+    {"user_direct_cycles": 565.0, "kernel_direct_cycles": 5800.0, "log10_inflight_window": 2.1,
+     "log_overlap_l1d": 0.6, "log_overlap_l2": 2.3, "log_overlap_l3": 2.3,
+     "log10_reuse_l1d": 3.17, "reuse_exponent": 0.46, "xalan_l1d_fraction": 0.46,
+     "xalan_l2_fraction": 0.91, "xalan_l3_fraction": 0.985},
 )
 MIN_CPI = 0.25               # four instructions per cycle: the Core i7's issue width
-WEIGHTS = {"fig1": 1.0, "recovery": 1.0, "table1_cycles": 0.5}
+WEIGHTS = {"fig1": 2.0, "kernel_loss": 1.0, "recovery": 1.0, "table1_cycles": 0.5}
 PROVENANCE = ("fitted by flexrepro.calibration.platform_fit (scipy least squares) to ATC'11 Figure 1 "
-              "(1K-100K, total and direct), OSDI'10 Figure 1 (recovery) and OSDI'10 Table 1 "
-              "(cycles of six calls); inputs: Table 3, trap 79+71 cycles, Xalan IPC 1.46, OSDI'10 Table 1 "
-              "instructions and evictions per call; "
+              "(1K-100K, total and direct), OSDI'10 Figure 4 (pwrite kernel IPC loss, 100-10K), OSDI'10 "
+              "Figure 1 (recovery) and OSDI'10 Table 1 (cycles of six calls); inputs: Table 3, trap 79+71 "
+              "cycles, Xalan IPC 1.46, OSDI'10 Table 1 instructions and evictions per call, overlap <= "
+              f"{LINE_FILL_BUFFERS} line-fill buffers; "
               f"assumptions: dTLB miss = STLB hit {TLB_MISS_CYCLES:g} cycles, one kernel call touches "
               f"1-exp(-{KERNEL_SATURATION:g}) of its working set")
 
@@ -73,9 +102,23 @@ def _targets() -> dict:
     fig1 = reference.load("fig1")
     fig1 = fig1[fig1.instructions_between_syscalls.between(*FIG1_RANGE)]
     facts = reference.load("platform_facts").set_index("fact")["value"]
-    return {"fig1": fig1, "recovery": reference.load("xalan_recovery"),
+    return {"fig1": fig1, "kernel_loss": reference.load("kernel_ipc_loss"),
+            "recovery": reference.load("xalan_recovery"),
             "table1": reference.load("syscall_footprint"),
             "xalan_ipc": float(facts["xalan_baseline_user_ipc"])}
+
+
+def demand_shares(row) -> dict[str, float]:
+    """Share of a call's fills at each level that are demand misses, from Table 1's own counts.
+
+    In an inclusive hierarchy every demand miss that reaches the L2 or the L3 began as an L1
+    miss, so a cold call's demand misses at L2 and L3 are at most its L1i + L1d misses; the
+    fills beyond (pwrite: 985 L2 and 3160 L3 fills after 423 L1 misses) are the hardware
+    prefetchers'. They cannot be demand misses: 3160 L3 misses at >= (250 - 37.5) / 10 cycles
+    each (10 line-fill buffers) would take 67K cycles, more than the call's 31K. A cold call
+    is taken to go to memory for every demand miss (the upper bound)."""
+    l1 = float(row.l1i_lines_evicted + row.l1d_lines_evicted)
+    return {"l2": min(1.0, l1 / row.l2_lines_evicted), "l3": min(1.0, l1 / row.l3_lines_evicted)}
 
 
 def _kernel_profiles(table1, spec: PlatformSpec, params: ModelParams) -> dict[str, CodeProfile]:
@@ -83,17 +126,18 @@ def _kernel_profiles(table1, spec: PlatformSpec, params: ModelParams) -> dict[st
     cycles (trap + base + refills, each refill at the platform's effective penalty)."""
     touched = 1.0 - math.exp(-KERNEL_SATURATION)
     pen = penalties(spec, params)
-    trap = spec.syscall_entry_cycles + spec.syscall_exit_cycles
+    trap = spec.syscall_entry_cycles + spec.syscall_exit_cycles + direct_cycles(params.platform, math.inf)[1]
     out = {}
     for row in table1.itertuples(index=False):
         name = TABLE1_NAMES[row.syscall]
-        refill = sum(getattr(row, col) * pen[s] for s, col in TABLE1_STRUCTURES.items())
+        share = demand_shares(row)
+        refill = sum(getattr(row, col) * share.get(s, 1.0) * pen[s] for s, col in TABLE1_STRUCTURES.items())
         cpi = max(MIN_CPI, (row.cycles - trap - refill) / row.instructions)
         out[name] = CodeProfile(
             name, "kernel", float(cpi),
             working_set={s: float(getattr(row, col)) / touched for s, col in TABLE1_STRUCTURES.items()},
             reuse_instructions={s: float(row.instructions) / KERNEL_SATURATION for s in TABLE1_STRUCTURES},
-            instructions=float(row.instructions),
+            instructions=float(row.instructions), demand_share=share,
             provenance=f"OSDI'10 Table 1 ({row.syscall}): instructions and evictions; base CPI such that one "
                        f"call under Xalan takes the measured {row.cycles} cycles (floor {MIN_CPI}); {PROVENANCE}")
     out["null"] = CodeProfile("null", "kernel", 1.0, instructions=0.0,
@@ -106,7 +150,7 @@ def build(x, spec: PlatformSpec, targets: dict) -> ModelParams:
     """The parameter set for a vector of free values (FREE order, then kernel CPIs)."""
     v = dict(zip(FREE, map(float, x[:len(FREE)])))
     cap = {s: spec.capacity(s) for s in TABLE1_STRUCTURES}
-    frac = {**dict.fromkeys(("l1i", "l1d", "dtlb"), v["xalan_l1_fraction"]),
+    frac = {"l1i": XALAN_L1I_FRACTION, "l1d": v["xalan_l1d_fraction"], "dtlb": v["xalan_l1d_fraction"],
             "l2": v["xalan_l2_fraction"], "l3": v["xalan_l3_fraction"]}
     reuse0 = 10.0 ** v["log10_reuse_l1d"]
     xalan = CodeProfile(
@@ -115,7 +159,8 @@ def build(x, spec: PlatformSpec, targets: dict) -> ModelParams:
         reuse_instructions={s: reuse0 * (cap[s] / cap["l1d"]) ** v["reuse_exponent"] for s in cap},
         provenance=f"Xalan (SPEC CPU2006) user code; base CPI = 1 / baseline IPC 1.46 (ATC'11 Section 2); "
                    f"working sets and reuse {PROVENANCE}")
-    platform = {"user_direct_cycles": v["user_direct_cycles"],
+    platform = {"user_direct_cycles": v["user_direct_cycles"], "kernel_direct_cycles": v["kernel_direct_cycles"],
+                "inflight_window_instructions": 10.0 ** v["log10_inflight_window"],
                 "overlap_l1d": math.exp(v["log_overlap_l1d"]), "overlap_l2": math.exp(v["log_overlap_l2"]),
                 "overlap_l3": math.exp(v["log_overlap_l3"]), "tlb_miss_cycles": TLB_MISS_CYCLES}
     params = ModelParams(platform, {"xalan": xalan}, {"platform": PROVENANCE})
@@ -128,12 +173,16 @@ def predictions(params: ModelParams, spec: PlatformSpec, targets: dict) -> dict:
     base_ipc = 1.0 / xalan.base_cpi
     ns = targets["fig1"].instructions_between_syscalls.to_numpy(float)
     deg = lambda k, n: 100.0 * (1.0 - microbench.interleaved(params, xalan, k, n, spec=spec)["user_ipc"] / base_ipc)
+    kn = targets["kernel_loss"].user_instructions_between_syscalls.to_numpy(float)
+    k0 = microbench.interleaved(params, xalan, pwrite, 0.0, spec=spec)["kernel_ipc"]
+    kloss = lambda n: 100.0 * (1.0 - microbench.interleaved(params, xalan, pwrite, n, spec=spec)["kernel_ipc"] / k0)
     rec = targets["recovery"]
     cold = {TABLE1_NAMES[s]: microbench.cold_call(params, xalan, params.profile(TABLE1_NAMES[s]), spec=spec)
             for s in targets["table1"].syscall}
     return {
         "total": np.array([deg(pwrite, n) for n in ns]),
         "direct": np.array([deg(null, n) for n in ns]),
+        "kernel_loss": np.array([kloss(n) for n in kn]),
         "recovery": np.array(microbench.recovery(params, xalan, pwrite, bins=len(rec), step=100.0, spec=spec)),
         "cold": cold,
     }
@@ -150,6 +199,10 @@ def residual_table(params: ModelParams, spec: PlatformSpec, targets: dict) -> li
                      "residual": WEIGHTS["fig1"] * (m_t - paper_t)})
         rows.append({"target": "fig1_direct_pct", "x": n, "paper": paper_d, "model": m_d,
                      "residual": WEIGHTS["fig1"] * (m_d - paper_d)})
+    kl = targets["kernel_loss"]
+    for n, paper, model in zip(kl.user_instructions_between_syscalls, kl.kernel_ipc_loss_pct, p["kernel_loss"]):
+        rows.append({"target": "kernel_ipc_loss_pct", "x": n, "paper": paper, "model": model,
+                     "residual": WEIGHTS["kernel_loss"] * (model - paper)})
     base_ipc = targets["xalan_ipc"]
     for t, paper, model in zip(targets["recovery"].cycles_after_syscall_bin_start, targets["recovery"].user_ipc,
                                p["recovery"]):

@@ -33,16 +33,18 @@ TARGETS = ("user_instructions_per_syscall", "user_ipc", "kernel_instructions_per
 MIN_CPI = 0.05
 
 
-def shape(params: ModelParams, names: list[str]) -> tuple[dict, dict]:
-    """Instruction-weighted mean working sets and reuse intervals of calibrated profiles."""
+def shape(params: ModelParams, names: list[str]) -> tuple[dict, dict, dict]:
+    """Instruction-weighted mean working sets, reuse intervals and demand shares of calibrated profiles."""
     profs = [params.profile(n) for n in names]
     weights = [p.instructions or 1.0 for p in profs]
     total = sum(weights)
-    ws, reuse = {}, {}
+    ws, reuse, demand = {}, {}, {}
     for s in dict.fromkeys(k for p in profs for k in p.working_set):   # stable order
         ws[s] = sum(w * p.working_set.get(s, 0.0) for p, w in zip(profs, weights)) / total
         reuse[s] = sum(w * p.reuse_instructions.get(s, 0.0) for p, w in zip(profs, weights)) / total
-    return ws, reuse
+    for s in dict.fromkeys(k for p in profs for k in p.demand_share):
+        demand[s] = sum(w * p.demand_share.get(s, 1.0) for p, w in zip(profs, weights)) / total
+    return ws, reuse, demand
 
 
 @dataclass(frozen=True)
@@ -70,16 +72,16 @@ class ServerFit:
         """The parameters with the server's two profiles for the free values `x`."""
         with open(paths.DATA / "servers" / f"{self.server}.toml", "rb") as f:
             shapes = tomllib.load(f)["profiles"]
-        uws, ureuse = shape(params, shapes["user_shape"])
-        kws, kreuse = shape(params, shapes["kernel_shape"])
+        uws, ureuse, udemand = shape(params, shapes["user_shape"])
+        kws, kreuse, kdemand = shape(params, shapes["kernel_shape"])
         prov = (f"fitted by flexrepro.calibration.{self.server}_fit to ATC'11 Table 1 ({self.server} row) at "
                 f"{self.condition_text}; shape from {{}} (data/servers/{self.server}.toml)")
         user = CodeProfile(self.user_profile, "user", x["user_base_cpi"], uws, ureuse,
-                           instructions=x["user_instructions_per_request"],
+                           instructions=x["user_instructions_per_request"], demand_share=udemand,
                            provenance=prov.format("+".join(shapes["user_shape"])) +
                            f"; instructions = {self.per_request}")
         kernel = CodeProfile(self.kernel_profile, "kernel", x["kernel_base_cpi"], kws, kreuse,
-                             instructions=x[self.kernel_key],
+                             instructions=x[self.kernel_key], demand_share=kdemand,
                              provenance=prov.format("+".join(shapes["kernel_shape"])) +
                              f"; instructions = kernel instructions of one socket {self.kernel_call}()")
         return params.with_profiles(user, kernel)

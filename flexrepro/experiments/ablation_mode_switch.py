@@ -39,7 +39,7 @@ def _row(row: dict, spec: PlatformSpec) -> dict:
     out = {k: row[k] for k in KEEP}
     out["traps_per_request"] = row["sync_syscalls_per_request"] + row["flexsc_waits_per_request"]
     out["trap_cycles"] = (spec.syscall_entry_cycles + spec.syscall_exit_cycles
-                          + load_params().platform["user_direct_cycles"])
+                          + load_params().platform["user_direct_cycles"] + load_params().platform["kernel_direct_cycles"])
     return out
 
 

@@ -4,9 +4,14 @@ The cycles of a segment are `instructions * base_cpi + sum_s refills_s * penalty
 the refills come from each structure's occupancy (private L1i/L1d/L2/dTLB per core, one L3
 shared by all cores) and a refill's penalty is the extra latency of the level that serves
 it (Table 3: an L1 miss is served by the L2, an L2 miss by the L3, an L3 miss by memory),
-divided for data levels by a fitted overlap factor (memory-level parallelism and hardware
-prefetching hide part of the latency). Instruction-cache misses stall the front end and
-are not overlapped; a dTLB miss costs an STLB hit.
+divided for data levels by a fitted overlap factor (memory-level parallelism: at most the
+platform's 10 line-fill buffers, so an L3 refill is never cheaper than an L2 hit).
+Instruction-cache misses stall the front end and are not overlapped; a dTLB miss costs an
+STLB hit. A profile's `demand_share` scales a level's penalty: the fills beyond its demand
+misses are the hardware prefetchers' and occupy the structure without a stall.
+
+A trap's direct cost depends on what the interrupted code had in flight (`platform.trap`):
+each core counts the user instructions it ran since its last trap.
 
 Plain floats and dicts: `Core.execute` is called ~10^6 times per server simulation; each
 core keeps its per-profile plan bound to its own structures (no per-call dict building).
@@ -22,6 +27,7 @@ from .occupancy import Occupancy
 from .params import ModelParams
 from .profile import DOMAINS, MODELLED, CodeProfile
 from .spec import PlatformSpec
+from .trap import direct_cycles
 
 MAX_CORES = 64
 
@@ -62,9 +68,8 @@ class Core:
         self.structures = {s: (machine.l3 if s == "l3" else Occupancy(s, spec.capacity(s))) for s in MODELLED}
         self.counters = _new_counters()
         self._plans: dict[CodeProfile, tuple] = {}
-        # one trap round trip: kernel entry + exit, and the user pipeline refill after it
-        self._trap_kernel = spec.syscall_entry_cycles + spec.syscall_exit_cycles
-        self._trap_user = machine.params.platform["user_direct_cycles"]
+        self._entry_exit = spec.syscall_entry_cycles + spec.syscall_exit_cycles
+        self.user_since_trap = 0.0        # user instructions run since the last trap: its in-flight work
 
     def run(self, profile: CodeProfile, instructions: float) -> Segment:
         """Execute `instructions` of `profile`; update occupancy and counters."""
@@ -91,6 +96,8 @@ class Core:
                 misses[s] = m
         c["instructions"] += instructions
         c["cycles"] += cycles
+        if profile.domain == "user":
+            self.user_since_trap += instructions
         return cycles
 
     def _plan(self, profile: CodeProfile) -> tuple:
@@ -100,14 +107,13 @@ class Core:
                                             for s, w, inv_reuse, penalty in self.machine._plan(profile))
         return plan
 
-    def trap_cycles(self) -> float:
-        """Direct cost of one synchronous mode-switch round trip (entry + exit + user pipeline)."""
-        return self._trap_kernel + self._trap_user
-
     def trap(self) -> float:
-        """Charge one trap round trip: entry/exit to the kernel domain, the pipeline refill
-        that follows the return to the user domain (as the null-syscall curve measures it)."""
-        kernel, user = self._trap_kernel, self._trap_user
+        """Charge one trap round trip: entry/exit and the kernel's lost work to the kernel
+        domain, the user's pipeline refill after the return to the user domain; both lost
+        works grow with the user instructions run since the previous trap (`platform.trap`)."""
+        user, kernel = direct_cycles(self.machine.params.platform, self.user_since_trap)
+        kernel += self._entry_exit
+        self.user_since_trap = 0.0
         c = self.counters
         c["kernel"]["cycles"] += kernel
         c["user"]["cycles"] += user
@@ -152,7 +158,8 @@ class Machine:
                     raise ConfigError(f"profile '{profile.name}': working_set['{s}'] = {w:g} exceeds the "
                                       f"structure's capacity {cap}")
                 if w > 0:
-                    rows.append((s, float(w), 1.0 / profile.reuse_instructions[s], self.penalty[s]))
+                    rows.append((s, float(w), 1.0 / profile.reuse_instructions[s],
+                                 self.penalty[s] * profile.demand_share.get(s, 1.0)))
             plan = self._plans[profile] = tuple(rows)
         return plan
 

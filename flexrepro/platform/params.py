@@ -19,7 +19,9 @@ PARAMS_FILE = paths.CALIBRATION / "params.json"
 
 # Processor-wide values the model needs, each >= its lower bound.
 PLATFORM_KEYS = {
-    "user_direct_cycles": 0.0,   # user-side pipeline cost of one mode-switch round trip
+    "user_direct_cycles": 0.0,   # user-side lost work of a round trip from a full pipeline (platform.trap)
+    "kernel_direct_cycles": 0.0,  # kernel-side lost work of a round trip from a full pipeline
+    "inflight_window_instructions": 1.0,  # instructions over which in-flight work builds up
     "overlap_l1d": 1.0,          # miss-latency overlap (MLP + prefetch) per data level
     "overlap_l2": 1.0,
     "overlap_l3": 1.0,

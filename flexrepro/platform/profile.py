@@ -8,6 +8,12 @@ fraction 1 - 1/e of that working set). The footprint of a segment of I instructi
 `W * (1 - exp(-I / reuse))`: it grows with the segment's length and saturates at the
 working set (the uniform-reuse footprint curve of Thiebaut & Stone).
 
+`demand_share` (per structure, default 1): the share of the profile's refills that are
+demand misses, which stall the core; the rest are hardware-prefetch fills that occupy the
+structure (and evict other lines) at no stall. A core keeps at most 10 demand misses in
+flight, so each demand refill costs at least the next level's latency / 10; where a
+measurement shows more fills than that can pay for, the fills beyond are prefetches.
+
 Modelled structures: `l1i`, `l1d`, `l2`, `l3` and one TLB, `dtlb` (the 64-entry L1 data
 TLB). Why one TLB, and that one: the OSDI'10 footprint table (our calibration data) reports
 evictions from the L1 dTLB only; Linux 2.6.33 on x86-64 maps kernel text with 2 MiB pages
@@ -35,6 +41,7 @@ class CodeProfile:
     reuse_instructions: dict[str, float] = field(default_factory=dict)
     instructions: float | None = None   # typical instructions per invocation (kernel paths)
     provenance: str = ""
+    demand_share: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self):
         def fail(what):
@@ -52,17 +59,23 @@ class CodeProfile:
         for s, w in self.working_set.items():
             if w > 0 and self.reuse_instructions.get(s, 0) <= 0:
                 fail(f"reuse_instructions['{s}'] must be > 0 for a non-empty working set")
+        for s, v in self.demand_share.items():
+            if s not in MODELLED:
+                fail(f"demand_share: unknown structure '{s}'; allowed: {', '.join(MODELLED)}")
+            if not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                fail(f"demand_share['{s}'] must be a number in [0, 1], got {v!r}")
         if self.instructions is not None and not self.instructions >= 0:
             fail(f"instructions must be >= 0, got {self.instructions!r}")
 
     def to_dict(self) -> dict:
         return {"domain": self.domain, "base_cpi": self.base_cpi, "working_set": dict(self.working_set),
                 "reuse_instructions": dict(self.reuse_instructions), "instructions": self.instructions,
-                "provenance": self.provenance}
+                "demand_share": dict(self.demand_share), "provenance": self.provenance}
 
     @classmethod
     def from_dict(cls, name: str, d: dict) -> "CodeProfile":
-        unknown = set(d) - {"domain", "base_cpi", "working_set", "reuse_instructions", "instructions", "provenance"}
+        unknown = set(d) - {"domain", "base_cpi", "working_set", "reuse_instructions", "instructions",
+                            "demand_share", "provenance"}
         if unknown:
             raise ConfigError(f"profile '{name}': unknown field(s) {sorted(unknown)}")
         return cls(name=name, **d)

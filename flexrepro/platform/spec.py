@@ -40,6 +40,7 @@ class PlatformSpec:
     syscall_entry_cycles: float
     syscall_exit_cycles: float
     structures: dict[str, Structure]
+    line_fill_buffers: int          # outstanding L1 misses per core: bounds memory-level parallelism
 
     def __post_init__(self):
         def need(cond, what):
@@ -51,6 +52,8 @@ class PlatformSpec:
              f"'cache_line_bytes' must be a power of two, got {self.cache_line_bytes!r}")
         for key in ("memory_latency_cycles", "syscall_entry_cycles", "syscall_exit_cycles"):
             need(getattr(self, key) >= 0, f"'{key}' must be >= 0, got {getattr(self, key)!r}")
+        need(isinstance(self.line_fill_buffers, int) and self.line_fill_buffers >= 1,
+             f"'line_fill_buffers' must be an integer >= 1, got {self.line_fill_buffers!r}")
         unknown = set(self.structures) - set(STRUCTURES)
         need(not unknown, f"unknown structure(s) {sorted(unknown)}; allowed: {', '.join(STRUCTURES)}")
         missing = set(STRUCTURES) - set(self.structures)

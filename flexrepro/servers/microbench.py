@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from ..kernel import FlexSC, Kernel
 
 PLACEMENTS = ("sync", "same_core", "remote_core")
+WARM_INSTRUCTIONS = 1e9     # user code run before measuring: long enough to warm every structure
 
 
 def _machine(params, cores: int):
@@ -47,6 +48,9 @@ def null_call_cost(placement: str, batch_size: int, params, rounds: int = 200, w
     cores = 2 if placement == "remote_core" else 1
     k = Kernel(env, _machine(params, cores), params)
     th = k.thread(0, user_profile)
+    # The cost per call in steady state, not the user code's cold start: warm its caches first
+    # (with L3 refills at their bounded-MLP cost, a cold 8 MiB L3 would dominate 20 warm-up batches).
+    k.machine.core(th.core).run(params.profile(user_profile), WARM_INSTRUCTIONS)
     fsc = None
     if placement == "same_core":
         fsc = FlexSC(k, th, policy="batching")

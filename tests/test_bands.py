@@ -1,0 +1,35 @@
+"""The bands experiment: headline predictions at the ends of the unidentified assumptions."""
+import pytest
+
+import flexrepro
+from flexrepro.experiments import bands
+
+
+def test_every_point_has_a_point_case_and_both_ends_of_its_clients_range():
+    cases = bands.cases()
+    for name, (tool, _, _) in bands.POINTS.items():
+        assert f"{name}|none|point" in cases
+        a = f"client.{tool}.per_request_s"
+        assert {f"{name}|{a}|low", f"{name}|{a}|high"} <= set(cases)
+    led = bands.banded_assumptions()
+    assert (led.low.astype(float) < led.value.astype(float)).all()
+    assert (led.value.astype(float) < led.high.astype(float)).all()
+
+
+def test_band_holds_the_point_and_the_ends():
+    name = "httperf-1core-50k"
+    a = "client.httperf.per_request_s"
+    rows = [r for case in (f"{name}|none|point", f"{name}|{a}|low", f"{name}|{a}|high")
+            for r in bands.run_point({"case": case}, seed=1)]
+    import pandas as pd
+    frame = pd.DataFrame(rows)
+    assert set(frame.corner) == {"point", "low", "high"}
+    assert frame[frame.corner == "low"].assumption_value.iloc[0] < frame[frame.corner == "high"].assumption_value.iloc[0]
+    b = bands.band(frame).set_index("claim").loc["F9-1core-50k"]
+    assert b.band_low <= b.point <= b.band_high
+    assert b.band_low == pytest.approx(frame.change_pct.min()) and b.band_high == pytest.approx(frame.change_pct.max())
+
+
+def test_bad_case():
+    with pytest.raises(flexrepro.ConfigError, match="case"):
+        flexrepro.run("bands", case="F5|nothing|middle")
