@@ -14,15 +14,17 @@ from math import ceil
 import simpy
 
 from ..errors import ConfigError
-from ..kernel import Kernel, Listener, load_catalogue
+from ..kernel import Kernel, Listener
 from ..kernel.kernel import Counters
 from ..kernel.pages import ENTRIES_PER_PAGE
 from ..platform import Machine, ModelParams, load_params, load_platform
 from ..seeds import rng
+from ..steady import COLUMNS as STEADY
 from ..workloads.apachebench import ApacheBench, load_apachebench
 from ..workloads.httperf import Httperf, load_httperf
 from ..workloads.network import ClientParams, LinkParams, Testbed
 from .measure import processor_columns
+from .one_kernel import network_stack, server_catalogue
 from .nginx import KERNEL_PROFILE, USER_PROFILE, EpollNginx, FlexscNginx, NginxParams, load_nginx
 
 SYSTEMS = ("epoll", "flexsc")
@@ -35,12 +37,9 @@ HTTPERF_WINDOW_S = (0.015, 0.03)
 
 
 def nginx_catalogue(params: ModelParams):
-    """The catalogue with nginx's calls on the fitted nginx kernel profile.
-
-    The profile's `instructions` is the fitted length of a socket recv(); the other calls keep
-    their catalogue proportions to it (one common scale: the same kernel code base)."""
-    return load_catalogue().rescaled(CALLS, "recv", params.profile(KERNEL_PROFILE).instructions,
-                                     KERNEL_PROFILE)
+    """The catalogue with nginx's calls on the common scale (one_kernel: the same call costs
+    what it costs in memcached), run on the fitted nginx kernel profile."""
+    return server_catalogue(params, CALLS, KERNEL_PROFILE)
 
 
 def pages_for(connections: int, cores: int) -> int:
@@ -56,9 +55,9 @@ def ab_window(concurrency: int) -> tuple[int, int]:
 
 def simulate(system: str, cores: int, workload: str, load: float, seed: int, warmup=None, measure=None,
              interface: str = "pages", params: ModelParams | None = None, ng: NginxParams | None = None,
-             link: LinkParams | None = None, client: ClientParams | None = None) -> dict:
+             link: LinkParams | None = None, client: ClientParams | None = None, irq: str | None = None) -> dict:
     """`link` and `client` replace the wire and the client machine of the data files (what-if
-    ablations: a faster testbed)."""
+    ablations: a faster testbed); `irq` the NIC interrupt's core ("one" or "rss")."""
     if system not in SYSTEMS:
         raise ConfigError(f"parameter 'system': got {system!r}; allowed: one of {', '.join(SYSTEMS)}")
     if workload not in WORKLOADS:
@@ -76,6 +75,7 @@ def simulate(system: str, cores: int, workload: str, load: float, seed: int, war
     kernel = Kernel(env, machine, params, catalogue=nginx_catalogue(params))
     r = rng(seed)
     listener = Listener(env)
+    network_stack(kernel, listener, cores, irq)
     if workload == "apachebench":
         if isinstance(load, bool) or int(load) != load or load < 1:
             raise ConfigError(f"parameter 'concurrency': got {load!r}; allowed: an integer >= 1")
@@ -132,6 +132,7 @@ def _row(env, machine, kernel, server, client, window, cores) -> dict:
         "eagain_per_request": per(cnt.events.get("eagain", 0)),
         "accept_mutex_acquisitions": acq, "accept_mutex_failures": fail,
         "client_utilisation": out["client_utilisation"],
+        **{k: out[k] for k in STEADY},
         "link_to_server_utilisation": out["link_to_server_utilisation"],
         "link_to_client_utilisation": out["link_to_client_utilisation"],
         "sent": out["sent"], "answered": out["answered"], "duplicates": out["duplicates"],
