@@ -124,11 +124,16 @@ class ServerFit:
              self.kernel_key: t["kernel_instructions_per_syscall"] * self.kernel_start,
              "user_base_cpi": 0.5 / t["user_ipc"], "kernel_base_cpi": 0.5 / t["kernel_ipc"]}
         history = []
+        best = None       # (worst residual, x, row): the interrupt work's timing makes the IPCs a
+                          # slightly rough function of the CPIs, so the iteration may cycle
         for it in range(1, max_iter + 1):
             row = self.run(self.build(params, x), x["user_instructions_per_request"], seed)
             err = {k: row[k] / t[k] - 1 for k in TARGETS}
             history.append({"iteration": it, **x, **{k: row[k] for k in (*TARGETS, "syscalls_per_request")}})
-            if max(abs(e) for e in err.values()) < tol:
+            worst = max(abs(e) for e in err.values())
+            if best is None or worst < best[0]:
+                best = (worst, dict(x), row)
+            if worst < tol:
                 break
             x["user_instructions_per_request"] *= t["user_instructions_per_syscall"] / row["user_instructions_per_syscall"]
             if self.kernel_free == "call":
@@ -139,9 +144,11 @@ class ServerFit:
                 x[self.kernel_key] = max(0.0, x[self.kernel_key] + missing / row["tcp_connections_per_request"])
             x["user_base_cpi"] = max(MIN_CPI, x["user_base_cpi"] + 1 / t["user_ipc"] - row["user_cpi"])
             x["kernel_base_cpi"] = max(MIN_CPI, x["kernel_base_cpi"] + 1 / t["kernel_ipc"] - row["kernel_cpi"])
+        worst, x, row = best
         residuals = [{"target": k, "paper": t[k], "model": row[k], "residual_pct": 100 * (row[k] / t[k] - 1)}
                      for k in (*TARGETS, "syscalls_per_request")]
-        report = {"condition": self.condition, "seed": seed, "free": dict(x), "iterations": history,
+        report = {"condition": self.condition, "seed": seed, "free": dict(x), "converged": worst < tol,
+                  "iterations": history,
                   "residuals": residuals,
                   "note": "syscalls_per_request is an output of the state machine, reported, not fitted"}
         return self.build(params, x), report

@@ -8,7 +8,8 @@ the pure ACKs the client sends for multi-segment replies, and the transmit-compl
 interrupt of every segment we send. Under epoll and under FlexSC alike this is interrupt-driven
 work, not a system call: it runs on the interrupt core (one core, or spread by RSS), is counted
 as kernel work there (instructions, cycles, misses, busy time) and delays whatever that core
-runs next (`Kernel.interrupt`).
+runs next (`Kernel.interrupt`). The NIC moderates its interrupts (at most `max_rate` per second
+per core), so under load one softirq pass handles the packets of several requests.
 
 Hooks: the sockets call `on_connect / on_receive / on_fin / on_close / on_transmit` when a
 `Listener` has a stack attached (`NetStack.attach`); pipes and log files have none. Sizes and
@@ -39,6 +40,7 @@ class NetStackParams:
     split: dict[str, float]
     irq: str
     shape: tuple[str, ...]
+    max_rate: float = 20000.0
 
     def __post_init__(self):
         for name in ("rx", "ack_rx", "tx_completion"):
@@ -48,6 +50,8 @@ class NetStackParams:
             raise ConfigError(f"netstack 'mss': got {self.mss!r}; allowed: an integer > 0")
         if set(self.split) != set(PHASES) or abs(sum(self.split.values()) - 1) > 1e-9 or min(self.split.values()) < 0:
             raise ConfigError(f"netstack 'connection': need fractions >= 0 for {', '.join(PHASES)} summing to 1")
+        if not self.max_rate > 0:
+            raise ConfigError(f"netstack 'max_rate': got {self.max_rate!r}; allowed: > 0 interrupts/s")
         if self.irq not in IRQ_MODES:
             raise ConfigError(f"parameter 'irq': got {self.irq!r}; allowed: one of {', '.join(IRQ_MODES)}")
 
@@ -61,7 +65,8 @@ def load_netstack(path: str | Path = DATA, irq: str | None = None) -> NetStackPa
     p = t["packet"]
     return NetStackParams(rx=float(p["rx"]), ack_rx=float(p["ack_rx"]), tx_completion=float(p["tx_completion"]),
                           mss=p["mss"], split={k: float(v) for k, v in t["connection"].items()},
-                          irq=irq or t["irq"]["mode"], shape=tuple(t["profile"]["shape"]))
+                          irq=irq or t["irq"]["mode"], shape=tuple(t["profile"]["shape"]),
+                          max_rate=float(t["irq"]["max_rate"]))
 
 
 class NetStack:
@@ -72,7 +77,12 @@ class NetStack:
         self.cores = cores or len(kernel.cores)
         self.per_connection = kernel.profile(PROFILE).instructions or 0.0
         self.phase = {ph: self.per_connection * f for ph, f in self.p.split.items()}
-        self.connections = self.packets = 0
+        self.connections = self.packets = self.interrupts = 0
+        hz = kernel.machine.spec.clock_ghz * 1e9
+        self._gap = hz / self.p.max_rate                  # interrupt moderation: cycles between interrupts
+        self._pending = [0.0] * self.cores                 # work waiting for the core's next interrupt
+        self._last = [-self._gap] * self.cores
+        self._armed = [False] * self.cores
 
     def attach(self, listener) -> "NetStack":
         listener.stack = self
@@ -82,8 +92,28 @@ class NetStack:
         return 0 if self.p.irq == "one" else sock.id % self.cores
 
     def _run(self, sock, instructions: float, label: str) -> None:
-        if instructions > 0:
-            self.k.interrupt(self.core_of(sock), PROFILE, instructions, label)
+        """Queue TCP work for the interrupt core: it runs at once if the core's last interrupt
+        is at least 1/max_rate ago, else in the next (moderated) interrupt with whatever else
+        arrived meanwhile -- one softirq pass, one pollution of the core's caches."""
+        if instructions <= 0:
+            return
+        core = self.core_of(sock)
+        self._pending[core] += instructions
+        if self._armed[core]:
+            return
+        wait = self._last[core] + self._gap - self.k.env.now
+        if wait <= 0:
+            self._fire(core)
+        else:
+            self._armed[core] = True
+            self.k.env.timeout(wait).callbacks.append(lambda _ev: self._fire(core))
+
+    def _fire(self, core: int) -> None:
+        self._armed[core] = False
+        self._last[core] = self.k.env.now
+        self.interrupts += 1
+        work, self._pending[core] = self._pending[core], 0.0
+        self.k.interrupt(core, PROFILE, work, "nic interrupt")
 
     # ---- hooks called by the sockets ----
     def on_connect(self, sock) -> None:

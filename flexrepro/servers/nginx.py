@@ -363,6 +363,7 @@ class EpollNginx(Nginx):
         self.mutex = mutex
         self.workers = [EpollWorker(kernel, c, listener, mutex, params) for c in range(cores)]
         self._accepting: EpollWorker | None = None
+        self.joined: set[EpollWorker] = set()        # workers that have accepted a connection
 
     def start(self) -> None:
         for w in self.workers:
@@ -372,8 +373,15 @@ class EpollNginx(Nginx):
     def _on_accept_of(self, w: EpollWorker):
         def handler(_, ev):
             self._accepting = w
+            self.joined.add(w)
             self.on_accept(w, ev)
         return handler
+
+    def started_up(self) -> bool:
+        """nginx's start-up is over: every worker has won the accept mutex and accepted (with
+        one worker: at once). A worker that lost the mutex at start sleeps until its
+        accept_mutex_delay expires before it can join."""
+        return len(self.joined) == len(self.workers)
 
     def rt_of_accept(self) -> Runtime:
         return self._accepting

@@ -235,6 +235,7 @@ class ClosedLoop(LoadGenerator):
         self.warmup, self.measure = warmup, measure
         self.completed = 0
         self.on_warm: list[Callable[[], None]] = []
+        self.gate: Callable[[], bool] = lambda: True   # the server's own start-up is over (e.g. nginx's workers)
         self.done = self.env.event()
 
     def _next(self, conn: ClientConn) -> None:
@@ -242,7 +243,7 @@ class ClosedLoop(LoadGenerator):
 
     def on_reply(self, conn: ClientConn, req: Request, msg: Message) -> None:
         self.completed += 1
-        if self.completed == self.warmup:
+        if not self.ledger.measuring and self.completed >= self.warmup and self.gate():
             self._open_window()
         elif self.ledger.measuring and self.ledger.measured >= self.measure:
             if not self.done.triggered:
