@@ -67,8 +67,7 @@ class Kernel:
         self._profiles: dict[str, Any] = {}
         n = len(self.cores)
         self._busy_until = [0.0] * n          # end of the last segment started on each core
-        self._irq_until = [0.0] * n           # interrupt work run while the core was idle ends here
-        self._irq_debt = [0.0] * n            # interrupt cycles stolen from a running segment
+        self._irq_until = [0.0] * n           # the core's pending interrupt work ends here
 
     def profile(self, name: str):
         p = self._profiles.get(name)
@@ -88,28 +87,24 @@ class Kernel:
             self.trace.append((core, domain, t0, t0 + cycles, label))
         # interrupt work on this core delays what runs on it (counted busy once, in `interrupt`)
         now = self.env.now
-        stolen = self._irq_debt[core] + max(0.0, self._irq_until[core] - now)
-        if stolen:
-            self._irq_debt[core] = 0.0
+        stolen = self._irq_until[core] - now
+        if stolen > 0:
             self._irq_until[core] = 0.0
             cycles += stolen
         self._busy_until[core] = max(self._busy_until[core], now) + cycles
         return cycles
 
     def interrupt(self, core: int, profile: str, instructions: float, label: str) -> None:
-        """Interrupt-context kernel work on `core` now (the NIC's softirq): run through the
-        platform like any segment; if the core is running something, that work is delayed by
-        these cycles, else the core is busy with them until they end."""
+        """Interrupt-context kernel work on `core` (the NIC's softirq): run through the platform
+        like any segment, as soon as the segment now running there ends (or now, on an idle
+        core); a segment that starts before it is over waits for it."""
         self.counters.events["irq_segments"] += 1
         cycles = self.cores[core].run(self.profile(profile), instructions=instructions).cycles
         self.counters.busy[(core, "kernel")] += cycles
-        now = self.env.now
-        if self._busy_until[core] > now:
-            self._irq_debt[core] += cycles
-        else:
-            self._irq_until[core] = max(self._irq_until[core], now) + cycles
+        start = max(self.env.now, self._busy_until[core], self._irq_until[core])
+        self._irq_until[core] = start + cycles
         if self.trace is not None:
-            self.trace.append((core, "kernel", now, now + cycles, label))
+            self.trace.append((core, "kernel", start, start + cycles, label))
 
     def transfer(self, n_lines: int, src: int, dst: int, domain: str) -> float:
         """Cycles for `dst` to read `n_lines` cache lines written on `src` (counted as `domain` misses)."""

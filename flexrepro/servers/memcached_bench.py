@@ -102,7 +102,7 @@ def build(system: str, cores: int, connections: int, seed: int, warmup: int | No
     kernel = Kernel(env, machine, params, catalogue=memcached_catalogue(params))
     r = rng(seed)
     listener = Listener(env)
-    network_stack(kernel, listener, cores, irq)
+    network_stack(kernel, listener, cores, KERNEL_PROFILE, irq)
     testbed = Testbed.build(env, "memslap", spec.clock_ghz, link, client)
     client = Memslap(testbed, listener, connections, r, warmup, measure)
     cache = Cache(mc.cache_items)

@@ -75,7 +75,7 @@ def simulate(system: str, cores: int, workload: str, load: float, seed: int, war
     kernel = Kernel(env, machine, params, catalogue=nginx_catalogue(params))
     r = rng(seed)
     listener = Listener(env)
-    network_stack(kernel, listener, cores, irq)
+    network_stack(kernel, listener, cores, KERNEL_PROFILE, irq)
     if workload == "apachebench":
         if isinstance(load, bool) or int(load) != load or load < 1:
             raise ConfigError(f"parameter 'concurrency': got {load!r}; allowed: an integer >= 1")

@@ -10,7 +10,7 @@ kernel code profile (base CPI and shape, fitted or named in data/servers/<server
 from __future__ import annotations
 
 from ..kernel import Kernel, Listener, load_catalogue
-from ..kernel.netstack import PROFILE as NETSTACK_PROFILE, NetStack
+from ..kernel.netstack import PROFILE as NETSTACK_PROFILE, NetStack, load_netstack
 from ..platform import ModelParams
 
 SCALE_PROFILE = "memcached_kernel"     # its `instructions`: the fitted length of one socket read()
@@ -24,10 +24,10 @@ def server_catalogue(params: ModelParams, calls, profile: str):
                                      params.profile(SCALE_PROFILE).instructions, profile)
 
 
-def network_stack(kernel: Kernel, listener: Listener, cores: int, irq: str | None = None) -> NetStack | None:
-    """Attach the kernel's TCP work to the listener's connections (none without a calibrated
-    `netstack` profile, e.g. while the first fits run)."""
+def network_stack(kernel: Kernel, listener: Listener, cores: int, profile: str,
+                  irq: str | None = None) -> NetStack | None:
+    """Attach the kernel's TCP work to the listener's connections, run on the server's kernel
+    `profile` (none without a calibrated `netstack` entry, e.g. while the first fits run)."""
     if NETSTACK_PROFILE not in kernel.params.profiles:
         return None
-    from ..kernel.netstack import load_netstack
-    return NetStack(kernel, load_netstack(irq=irq), cores).attach(listener)
+    return NetStack(kernel, load_netstack(irq=irq), cores, profile).attach(listener)
