@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import paths, registry
+from . import bench, paths, registry
 from .atomic import write_csv
 from .errors import ConfigError, FlexreproError
 from .sweep import EXECUTORS, SCHEDULER_ENV, run
@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("action", choices=("info", "clear"))
     c.add_argument("--stale", action="store_true", help="clear only entries of other model versions")
     c.set_defaults(fn=cmd_cache)
+    bench.add_parser(sub)
     return p
 
 

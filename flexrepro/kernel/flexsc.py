@@ -223,7 +223,7 @@ class FlexSC:
         if idx is None:
             self.k.counters.events["entries_exhausted"] += 1
             return None
-        self.table.submit(idx, call.number, tuple(as_int(a) for a in args[:6]))
+        self.table.submit(idx, call.number, tuple(map(as_int, args[:6])))
         self.calls[idx] = (call, args)
         self.unissued += 1
         cost = self.k.costs.user_post_instructions
@@ -253,7 +253,7 @@ class FlexSC:
         return done
 
     def ret(self, idx: int) -> int:
-        return int(self.table.entries[idx]["ret"])
+        return int(self.table.rets[idx])
 
     def value(self, idx: int):
         out = self.results[idx]

@@ -80,7 +80,8 @@ class Kernel:
         """Run a segment on `core` through the platform; returns its cycles (the caller waits them)."""
         cycles = extra_cycles
         if instructions > 0:
-            cycles += self.cores[core].run(self.profile(profile), instructions=instructions).cycles
+            p = self._profiles.get(profile)
+            cycles += self.cores[core].execute(self.profile(profile) if p is None else p, instructions)
         self.counters.busy[(core, domain)] += cycles
         if self.trace is not None and cycles > 0:
             t0 = self.env.now if start is None else start

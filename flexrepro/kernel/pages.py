@@ -52,7 +52,9 @@ class _Table:
             raise ConfigError(f"syscall entries: need at least 1, got {n_entries}")
         self.n = n_entries
         self.entries = np.zeros(n_entries, dtype=ENTRY_DTYPE)
-        self.status = self.entries["status"]          # a view: writes go to the entries
+        self.status = self.entries["status"]          # views: writes go to the entries
+        self.args, self.rets = self.entries["args"], self.entries["ret"]
+        self._number, self._nargs = self.entries["number"], self.entries["nargs"]
         self.in_use = 0
         self.submitted_count = 0
         self.transitions: list[tuple[int, int, int]] | None = None   # (idx, from, to) when tracing
@@ -65,10 +67,10 @@ class _Table:
     def submit(self, idx: int, number: int, args: tuple[int, ...]) -> None:
         if self.status[idx] != FREE:
             raise EntryStateError(f"entry {idx}: cannot submit, status is {STATUS_NAMES[self.status[idx]]}")
-        e = self.entries[idx]
-        e["number"] = number
-        e["nargs"] = len(args)
-        e["args"][: len(args)] = args
+        n = len(args)
+        self._number[idx] = number
+        self._nargs[idx] = n
+        self.args[idx, :n] = args
         self._set(idx, SUBMITTED)
         self.submitted_count += 1
         self._enqueue(idx)
@@ -77,7 +79,7 @@ class _Table:
         self._set(idx, BUSY)
 
     def complete(self, idx: int, ret: int) -> None:
-        self.entries[idx]["ret"] = ret
+        self.rets[idx] = ret
         self._set(idx, DONE)
         self._completed(idx)
 

@@ -8,7 +8,8 @@ divided for data levels by a fitted overlap factor (memory-level parallelism and
 prefetching hide part of the latency). Instruction-cache misses stall the front end and
 are not overlapped; a dTLB miss costs an STLB hit.
 
-Plain floats and dicts: `Core.run` is called ~10^6 times per server simulation.
+Plain floats and dicts: `Core.execute` is called ~10^6 times per server simulation; each
+core keeps its per-profile plan bound to its own structures (no per-call dict building).
 """
 from __future__ import annotations
 
@@ -59,39 +60,55 @@ class Core:
         spec = machine.spec
         self.structures = {s: (machine.l3 if s == "l3" else Occupancy(s, spec.capacity(s))) for s in MODELLED}
         self.counters = _new_counters()
+        self._plans: dict[CodeProfile, tuple] = {}
+        # one trap round trip: kernel entry + exit, and the user pipeline refill after it
+        self._trap_kernel = spec.syscall_entry_cycles + spec.syscall_exit_cycles
+        self._trap_user = machine.params.platform["user_direct_cycles"]
 
     def run(self, profile: CodeProfile, instructions: float) -> Segment:
         """Execute `instructions` of `profile`; update occupancy and counters."""
+        misses: dict[str, float] = {}
+        cycles = self.execute(profile, instructions, misses)
+        return Segment(cycles, instructions, profile.domain, profile.name, misses)
+
+    def execute(self, profile: CodeProfile, instructions: float, misses: dict | None = None) -> float:
+        """`run` without the Segment record: returns the cycles (the kernel's hot path;
+        `misses`, when given, receives the refills per structure)."""
         if not instructions >= 0:
             raise ConfigError(f"Core.run: 'instructions' must be >= 0, got {instructions!r}")
-        plan = self.machine._plan(profile)
+        plan = self._plans.get(profile)
+        if plan is None:
+            plan = self._plan(profile)
         cycles = instructions * profile.base_cpi
-        misses = {}
-        structures = self.structures
-        for s, w, inv_reuse, penalty in plan:
-            m = structures[s].touch(profile, w, 1.0 - math.exp(-instructions * inv_reuse))
-            misses[s] = m
-            cycles += m * penalty
         c = self.counters[profile.domain]
+        for s, touch, w, inv_reuse, penalty in plan:
+            m = touch(profile, w, 1.0 - math.exp(-instructions * inv_reuse))
+            cycles += m * penalty
+            c[s] += m
+            if misses is not None:
+                misses[s] = m
         c["instructions"] += instructions
         c["cycles"] += cycles
-        for s, m in misses.items():
-            c[s] += m
-        return Segment(cycles, instructions, profile.domain, profile.name, misses)
+        return cycles
+
+    def _plan(self, profile: CodeProfile) -> tuple:
+        """The machine's constants for `profile`, bound to this core's structures."""
+        structures = self.structures
+        plan = self._plans[profile] = tuple((s, structures[s].touch, w, inv_reuse, penalty)
+                                            for s, w, inv_reuse, penalty in self.machine._plan(profile))
+        return plan
 
     def trap_cycles(self) -> float:
         """Direct cost of one synchronous mode-switch round trip (entry + exit + user pipeline)."""
-        m = self.machine
-        return m.spec.syscall_entry_cycles + m.spec.syscall_exit_cycles + m.params.platform["user_direct_cycles"]
+        return self._trap_kernel + self._trap_user
 
     def trap(self) -> float:
         """Charge one trap round trip: entry/exit to the kernel domain, the pipeline refill
         that follows the return to the user domain (as the null-syscall curve measures it)."""
-        m = self.machine
-        kernel = m.spec.syscall_entry_cycles + m.spec.syscall_exit_cycles
-        user = m.params.platform["user_direct_cycles"]
-        self.counters["kernel"]["cycles"] += kernel
-        self.counters["user"]["cycles"] += user
+        kernel, user = self._trap_kernel, self._trap_user
+        c = self.counters
+        c["kernel"]["cycles"] += kernel
+        c["user"]["cycles"] += user
         return kernel + user
 
     def resident_fraction(self, profile: CodeProfile, structure: str) -> float:

@@ -49,19 +49,32 @@ class Occupancy:
         return out
 
     def touch(self, key, working_set: float, touched_fraction: float) -> float:
-        """Run a segment touching `touched_fraction` of `working_set`; return its misses."""
+        """Run a segment touching `touched_fraction` of `working_set`; return its misses.
+
+        Hot path (five calls per simulated segment): one pass to find p's stale lines, the
+        all-resident case reorders in place, and the victim walk and the new state are built
+        without temporary per-call containers beyond the new block list."""
         w = working_set
         footprint = w * touched_fraction
         if footprint <= 0.0:                      # touched nothing: recency unchanged
             return 0.0
         blocks = self.blocks
         stale = 0.0
+        n_own = 0
         for b in blocks:
             if b[0] is key:
                 stale += b[1]
+                n_own += 1
         if stale >= w * (1.0 - _EPS):             # all resident: hits only, all now most recent
-            self.blocks = [b for b in blocks if b[0] is not key]
-            self.blocks.append([key, stale])
+            if n_own == 1:
+                if blocks[-1][0] is not key:      # its one block moves to the most recent place
+                    for i, b in enumerate(blocks):
+                        if b[0] is key:
+                            blocks.append(blocks.pop(i))
+                            break
+            else:
+                self.blocks = [b for b in blocks if b[0] is not key]
+                self.blocks.append([key, stale])
             return 0.0
         # Walk the victims in LRU order: free capacity, then every block oldest first.
         untouched, left, misses, consumed, cum_own = w, footprint, 0.0, 0.0, 0.0
@@ -74,7 +87,7 @@ class Occupancy:
             stale -= d * (1.0 - rate)
             untouched -= d
             left -= d
-        taken = []
+        taken = []                                # lines taken from each block walked
         for owner, size in blocks:
             if left <= _EPS:
                 break
@@ -104,23 +117,27 @@ class Occupancy:
         total = footprint
         n_own = 1
         n_taken = len(taken)
-        for i, b in enumerate(blocks):
-            owner, keep = b
+        last = None                               # the block appended last to `out`
+        i = 0
+        for owner, keep in blocks:
             if owner is key:
                 c = consumed if consumed < keep else keep
                 consumed -= c
                 keep -= c
             elif i < n_taken:
                 keep -= taken[i]
+            i += 1
             if keep > _EPS:
                 total += keep
-                if out and out[-1][0] is owner:
-                    out[-1][1] += keep
+                if last is not None and last[0] is owner:
+                    last[1] += keep
                 else:
-                    out.append([owner, keep])
-                    n_own += owner is key
-        if out and out[-1][0] is key:
-            out[-1][1] += footprint
+                    last = [owner, keep]
+                    out.append(last)
+                    if owner is key:
+                        n_own += 1
+        if last is not None and last[0] is key:
+            last[1] += footprint
             n_own -= 1
         else:
             out.append([key, footprint])

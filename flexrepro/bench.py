@@ -1,0 +1,186 @@
+"""`flexrepro bench`: what one simulated system call costs, as a multiple of SimPy's own floor.
+
+The floor is SimPy's M/M/1 queue (the `engine_mm1` experiment): CPU time per customer, a
+process, a resource request and a timeout. Every server case is timed right after its own
+M/M/1 run in the same process, and reported as a ratio to it — the machine is shared, so
+absolute times say little; ratios measured side by side do.
+
+- **per call**: CPU time of a whole run (set-up included, so an upper bound of the steady
+  state) over the system calls it simulated (the server's calls and `flexsc_wait` traps).
+  The run has no warm-up (`warmup=0`): its counters cover every request.
+- **scaling**: CPU time per completed request of nginx under ApacheBench at 64 and 16,384
+  concurrent clients (a new connection per request: every request is a full cycle).
+- **memory**: peak resident set (`ru_maxrss`) of a child process simulating 65,536
+  ApacheBench clients against nginx on libflexsc (131,072 syscall entries), next to the
+  peak of a child that only imports the same modules.
+
+Results: a table on stdout and `results/bench/bench.csv` (written atomically).
+"""
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import paths
+from .atomic import write_csv
+from .errors import ConfigError
+
+MM1 = {"arrival_rate": 0.5, "service_rate": 1.0}
+SERVERS = ("memcached", "nginx")
+RUNTIMES = (("epoll", "pages"), ("flexsc", "pages"), ("flexsc", "queues"))
+SCALING_CLIENTS = (64, 16384)
+MEMORY_CLIENTS = 65536
+TARGETS = {"per_call_vs_mm1": 3.0, "scaling": 1.2, "peak_rss_mib": 2048.0}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much each case simulates (the defaults keep the whole bench under ~2 minutes)."""
+    mm1_customers: int = 20000
+    call_requests: int = 3000         # requests per server/runtime case (64 clients)
+    clients: int = 64
+    scaling: tuple[int, ...] = SCALING_CLIENTS
+    scaling_requests: int = 16384     # at least this many, and at least one per client
+    memory_clients: int = MEMORY_CLIENTS
+
+
+QUICK = Sizes(mm1_customers=5000, call_requests=400, clients=16, scaling=(16, 256), scaling_requests=256,
+              memory_clients=1024)
+
+
+def mm1_cost(customers: int) -> float:
+    """CPU seconds per customer of SimPy's M/M/1 queue."""
+    from .experiments import engine_mm1
+
+    t = time.process_time()
+    engine_mm1.run_point({**MM1, "customers": customers}, 1)
+    return (time.process_time() - t) / customers
+
+
+def run_case(server: str, system: str, interface: str, clients: int, requests: int, seed: int = 1) -> dict:
+    """One whole run without warm-up: CPU seconds, simulated calls, completed requests."""
+    if server == "memcached":
+        from .servers.memcached_bench import simulate
+        t = time.process_time()
+        row = simulate(system, 1, clients, seed, warmup=0, measure=requests, interface=interface)
+    elif server == "nginx":
+        from .servers.nginx_bench import simulate
+        t = time.process_time()
+        row = simulate(system, 1, "apachebench", clients, seed, warmup=0, measure=requests, interface=interface)
+    else:
+        raise ConfigError(f"parameter 'server': got {server!r}; allowed: {', '.join(SERVERS)}")
+    cpu = time.process_time() - t
+    calls = (row["syscalls_per_request"] + row.get("flexsc_waits_per_request", 0.0)) * row["requests"]
+    return {"cpu_s": cpu, "calls": round(calls), "requests": row["client_requests"],
+            "sim_events": row["sim_events"], "throughput_rps": row["throughput_rps"]}
+
+
+def _memory_child(clients: int, simulate_it: bool) -> dict:
+    """In a child process: peak RSS (MiB) after simulating `clients` ApacheBench clients (or
+    after the imports alone)."""
+    from .servers.nginx_bench import simulate
+
+    served = 0
+    if simulate_it:
+        row = simulate("flexsc", 1, "apachebench", clients, 1, warmup=0, measure=clients, interface="pages")
+        served = row["client_requests"]
+    return {"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "requests": served}
+
+
+def peak_memory(clients: int, simulate_it: bool = True) -> dict:
+    code = f"import json; from flexrepro.bench import _memory_child; print(json.dumps(_memory_child({clients}, {simulate_it})))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=paths.ROOT)
+    if out.returncode != 0:
+        raise RuntimeError(f"memory child failed: {out.stderr.strip().splitlines()[-1:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench(sizes: Sizes = Sizes(), progress=print) -> pd.DataFrame:
+    """Every case as one row: what, the ratio to the M/M/1 floor measured just before it, and
+    the raw numbers behind it."""
+    rows = []
+    floors = []
+
+    def floor() -> float:
+        f = mm1_cost(sizes.mm1_customers)
+        floors.append(f)
+        return f
+
+    for server in SERVERS:
+        for system, interface in RUNTIMES:
+            f = floor()
+            r = run_case(server, system, interface, sizes.clients, sizes.call_requests)
+            per_call = r["cpu_s"] / r["calls"]
+            rows.append({"case": "per_call", "server": server, "runtime": _runtime(system, interface),
+                         "clients": sizes.clients, "value": per_call / f, "unit": "x M/M/1 customer",
+                         "target": TARGETS["per_call_vs_mm1"], "us_per_call": per_call * 1e6,
+                         "us_per_request": r["cpu_s"] / r["requests"] * 1e6, "mm1_us_per_customer": f * 1e6,
+                         "calls_per_request": r["calls"] / r["requests"],
+                         "events_per_call": r["sim_events"] / r["calls"], **r})
+            progress(_line(rows[-1]))
+    per_request = {}
+    for clients in sizes.scaling:
+        f = floor()
+        r = run_case("nginx", "epoll", "pages", clients, max(sizes.scaling_requests, clients))
+        per_request[clients] = r["cpu_s"] / r["requests"]
+        rows.append({"case": "per_request", "server": "nginx", "runtime": "epoll", "clients": clients,
+                     "value": per_request[clients] / f, "unit": "x M/M/1 customer", "target": float("nan"),
+                     "us_per_request": per_request[clients] * 1e6, "mm1_us_per_customer": f * 1e6, **r})
+        progress(_line(rows[-1]))
+    lo, hi = min(sizes.scaling), max(sizes.scaling)
+    rows.append({"case": "scaling", "server": "nginx", "runtime": "epoll", "clients": hi,
+                 "value": per_request[hi] / per_request[lo], "unit": f"x per-request cost at {lo} clients",
+                 "target": TARGETS["scaling"]})
+    progress(_line(rows[-1]))
+    base, mem = peak_memory(sizes.memory_clients, False), peak_memory(sizes.memory_clients)
+    rows.append({"case": "peak_memory", "server": "nginx", "runtime": "libflexsc/pages",
+                 "clients": sizes.memory_clients, "value": mem["peak_rss_mib"], "unit": "MiB peak RSS",
+                 "target": TARGETS["peak_rss_mib"], "baseline_rss_mib": base["peak_rss_mib"],
+                 "requests": mem["requests"]})
+    progress(_line(rows[-1]))
+    df = pd.DataFrame(rows)
+    df.attrs["mm1_us_per_customer"] = [f * 1e6 for f in floors]
+    return df
+
+
+def _runtime(system: str, interface: str) -> str:
+    return "epoll" if system == "epoll" else f"libflexsc/{interface}"
+
+
+def _line(r: dict) -> str:
+    target = r.get("target")
+    ok = "" if target != target or target is None else ("  ok" if r["value"] <= target else "  MISSED")
+    extra = ""
+    if r["case"] == "per_call":
+        extra = f"  ({r['us_per_call']:.1f} us/call, M/M/1 {r['mm1_us_per_customer']:.1f} us/customer)"
+    elif r["case"] == "per_request":
+        extra = f"  ({r['us_per_request']:.0f} us/request)"
+    elif r["case"] == "peak_memory":
+        extra = f"  (imports alone: {r['baseline_rss_mib']:.0f} MiB)"
+    return (f"{r['case']:12s} {r['server']:10s} {r['runtime']:17s} {r['clients']:>6d}  {r['value']:8.2f} "
+            f"{r['unit']}{ok}{extra}")
+
+
+def main(args) -> int:
+    sizes = QUICK if args.quick else Sizes()
+    out = paths.results_dir("bench") / "bench.csv" if args.out is None else args.out
+    print(f"{'case':12s} {'server':10s} {'runtime':17s} {'clients':>6s}  {'value':>8s} unit")
+    df = bench(sizes)
+    write_csv(df, out)
+    print(f"-> {out}")
+    return 0
+
+
+def add_parser(sub) -> None:
+    """Register `flexrepro bench` on the CLI's subparsers."""
+    b = sub.add_parser("bench", help="simulation cost per system call vs SimPy's M/M/1 floor; write results/bench/bench.csv")
+    b.add_argument("--quick", action="store_true", help="small cases (a functional check, not a measurement)")
+    b.add_argument("--out", default=None, help="CSV path (default: results/bench/bench.csv)")
+    b.set_defaults(fn=main)
