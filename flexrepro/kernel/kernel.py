@@ -65,9 +65,7 @@ class Kernel:
         self.counters = Counters()
         self.trace: list[tuple] | None = [] if trace else None   # (core, domain, start, end, label)
         self._profiles: dict[str, Any] = {}
-        n = len(self.cores)
-        self._busy_until = [0.0] * n          # end of the last segment started on each core
-        self._irq_until = [0.0] * n           # the core's pending interrupt work ends here
+        self._irq_debt = [0.0] * len(self.cores)   # interrupt cycles the core's next segment waits for
 
     def profile(self, name: str):
         p = self._profiles.get(name)
@@ -86,26 +84,24 @@ class Kernel:
         if self.trace is not None and cycles > 0:
             t0 = self.env.now if start is None else start
             self.trace.append((core, domain, t0, t0 + cycles, label))
-        # interrupt work on this core delays what runs on it (counted busy once, in `interrupt`)
-        now = self.env.now
-        stolen = self._irq_until[core] - now
-        if stolen > 0:
-            self._irq_until[core] = 0.0
-            cycles += stolen
-        self._busy_until[core] = max(self._busy_until[core], now) + cycles
+        # interrupt work on this core delays what runs on it next (counted busy once, in `interrupt`)
+        debt = self._irq_debt[core]
+        if debt:
+            self._irq_debt[core] = 0.0
+            cycles += debt
         return cycles
 
     def interrupt(self, core: int, profile: str, instructions: float, label: str) -> None:
         """Interrupt-context kernel work on `core` (the NIC's softirq): run through the platform
-        like any segment, as soon as the segment now running there ends (or now, on an idle
-        core); a segment that starts before it is over waits for it."""
+        like any segment (its cache effects now); its time is taken from the next segment that
+        starts on the core -- the running one is interrupted, an idle core's woken thread waits."""
         self.counters.events["irq_segments"] += 1
-        cycles = self.cores[core].run(self.profile(profile), instructions=instructions).cycles
+        p = self._profiles.get(profile)
+        cycles = self.cores[core].execute(self.profile(profile) if p is None else p, instructions)
         self.counters.busy[(core, "kernel")] += cycles
-        start = max(self.env.now, self._busy_until[core], self._irq_until[core])
-        self._irq_until[core] = start + cycles
+        self._irq_debt[core] += cycles
         if self.trace is not None:
-            self.trace.append((core, "kernel", start, start + cycles, label))
+            self.trace.append((core, "kernel", self.env.now, self.env.now + cycles, label))
 
     def transfer(self, n_lines: int, src: int, dst: int, domain: str) -> float:
         """Cycles for `dst` to read `n_lines` cache lines written on `src` (counted as `domain` misses)."""
