@@ -18,9 +18,10 @@ def test_client_is_not_the_bottleneck_at_the_default_scale():
     fast = flexrepro.run("ablation_cores", executor="serial", progress=False, cache=False, seeds=1,
                          system="epoll", cores=16).iloc[0]
     assert fast.client_utilisation < 0.5 and fast.link_to_server_utilisation < 1 and fast.util_min > 0.95
-    # the paper's client (scale 1) saturates at 4 cores: the knob is what keeps it out of the way
+    # the paper's client (scale 1) keeps up with 4 cores, as the text says (client.toml [bounds]),
+    # but not with 8: the knob is what keeps it out of the way beyond the paper
     slow = flexrepro.run("ablation_cores", executor="serial", progress=False, cache=False, seeds=1,
-                         system="epoll", cores=4, client_scale=1).iloc[0]
+                         system="epoll", cores=8, client_scale=1).iloc[0]
     assert slow.client_utilisation > 0.95
     nginx = flexrepro.run("ablation_cores_nginx", executor="serial", progress=False, cache=False,
                           system="flexsc", cores=4).iloc[0]
