@@ -13,11 +13,13 @@ def runs():
     return one, two
 
 
-def test_window_opens_after_every_worker_joined(runs):
+def test_window_opens_after_nginx_start_up(runs):
     one, _ = runs
-    assert one["util_min"] > 0.5                  # both workers serve: past the start-up transient
+    # the benchmark starts at some phase of the non-holder's 500 ms timer; the window waits
+    # until every worker has accepted once, and MSER-5 finds no transient left inside it
+    assert one["accept_mutex_acquisitions"] > 0
     assert one["steady"] and one["mser_warmup_s"] <= one["warmup_s"]
-    assert one["warmup_s"] > 0 and one["window_s"] > 0
+    assert one["warmup_s"] > 0.05 and one["window_s"] > 0
 
 
 def test_doubling_the_window_moves_throughput_by_less_than_any_tolerance(runs):
