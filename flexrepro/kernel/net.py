@@ -98,6 +98,7 @@ class Socket(_Readiness):
         self.on_close: Callable[["Socket"], None] | None = None
         self.payload: Any = None          # free slot for the client/network (e.g. its connection state)
         self.stack = listener.stack if listener is not None else None
+        self.index = 0
 
     # ---- network/client side ----
     def deliver(self, msg: Message) -> None:
@@ -161,6 +162,7 @@ class Listener(_Readiness):
 
     def connect(self) -> Socket:
         sock = Socket(self.env, self)
+        sock.index = self.connections     # this listener's connection number (RSS hashes it)
         self.connections += 1
         if self.stack is not None:
             self.stack.on_connect(sock)

@@ -98,7 +98,8 @@ class NetStack:
         return self
 
     def core_of(self, sock) -> int:
-        return 0 if self.p.irq == "one" else sock.id % self.cores
+        # RSS: by the connection, deterministically (not by the process-wide object id)
+        return 0 if self.p.irq == "one" else sock.index % self.cores
 
     def _run(self, sock, instructions: float, label: str) -> None:
         """Queue TCP work for the interrupt core: it runs at once if the core's last interrupt
