@@ -17,11 +17,13 @@ def test_testbed_scales_client_cores_and_link_rate_only():
 def test_client_is_not_the_bottleneck_at_the_default_scale():
     fast = flexrepro.run("ablation_cores", executor="serial", progress=False, cache=False, seeds=1,
                          system="epoll", cores=16).iloc[0]
-    assert fast.client_utilisation < 0.5 and fast.link_to_server_utilisation < 1 and fast.util_min > 0.95
-    # the paper's client (scale 1) saturates at 4 cores: the knob is what keeps it out of the way
-    slow = flexrepro.run("ablation_cores", executor="serial", progress=False, cache=False, seeds=1,
-                         system="epoll", cores=4, client_scale=1).iloc[0]
-    assert slow.client_utilisation > 0.95
+    assert fast.client_utilisation < 0.5 and fast.link_to_server_utilisation < 1
+    # what idles the 16 workers is the server's own cache_lock, not the testbed
+    assert fast.lock_wait_fraction > 0.3 and fast.util_min > 0.45
+    # the paper's client (scale 1) keeps up with 4-core memcached, as the text says (client.toml [bounds])
+    paper = flexrepro.run("ablation_cores", executor="serial", progress=False, cache=False, seeds=1,
+                          system="epoll", cores=4, client_scale=1, irq="one").iloc[0]
+    assert paper.client_utilisation < 0.9
     nginx = flexrepro.run("ablation_cores_nginx", executor="serial", progress=False, cache=False,
                           system="flexsc", cores=4).iloc[0]
     assert nginx.client_utilisation < 0.5 and nginx.link_to_client_utilisation < 1
@@ -37,5 +39,5 @@ def test_bad_input_names_the_parameter(kw, name):
 
 
 def test_deterministic():
-    cfg = {"system": "flexsc", "cores": 2, "connections": 16, "client_scale": 16, "link_gbps": 10.0}
+    cfg = {"system": "flexsc", "cores": 2, "connections": 16, "client_scale": 16, "link_gbps": 10.0, "irq": "rss"}
     assert run_memcached(cfg, 3) == run_memcached(cfg, 3)

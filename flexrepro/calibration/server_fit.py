@@ -3,8 +3,11 @@
 Fitted, four numbers per server:
 - `<server>_user.instructions`: user instructions of the server's code per request (split over
   its stages by data/servers/<server>.toml) -> user instructions per syscall;
-- `<server>_kernel.instructions`: kernel instructions of one socket receive (every other
-  network call keeps its catalogue ratio to it) -> kernel instructions per syscall;
+- kernel instructions per syscall, by ONE of (servers/one_kernel.py: one kernel, one price per
+  call): memcached fits the length of a socket read() (`memcached_kernel.instructions`; every
+  call keeps its catalogue ratio to it, in both servers); nginx, whose calls are then priced,
+  fits what Table 1 leaves over as the network stack's per-connection work
+  (`netstack.instructions`, kernel/netstack.py);
 - the two profiles' `base_cpi` -> user and kernel IPC.
 The profiles' shapes (working sets, reuse) are NOT fitted: data/servers/<server>.toml names
 the calibrated profiles they are taken from, and why. Syscalls per request are an output of
@@ -25,6 +28,7 @@ from typing import Callable
 
 from .. import paths, reference
 from ..atomic import write_text
+from ..kernel.netstack import PROFILE as NETSTACK, load_netstack
 from ..platform import CodeProfile, ModelParams
 from ..platform.params import PARAMS_FILE, _load
 from ..seeds import ROOT_SEED
@@ -47,6 +51,26 @@ def shape(params: ModelParams, names: list[str]) -> tuple[dict, dict, dict]:
     return ws, reuse, demand
 
 
+def netstack_profile(params: ModelParams, instructions: float) -> CodeProfile:
+    """The network stack's own kernel profile: shape and base CPI of the calibrated profiles
+    named in data/kernel/netstack.toml (instruction-weighted); `instructions` = per connection."""
+    names = list(load_netstack().shape)
+    ws, reuse = shape(params, names)
+    profs = [params.profile(n) for n in names]
+    weights = [p.instructions or 1.0 for p in profs]
+    cpi = sum(w * p.base_cpi for p, w in zip(profs, weights)) / sum(weights)
+    return CodeProfile(NETSTACK, "kernel", cpi, ws, reuse, instructions=instructions,
+                       provenance=f"TCP/IP work outside system calls (kernel/netstack.py): shape and base CPI = "
+                                  f"instruction-weighted {'+'.join(names)} (data/kernel/netstack.toml); instructions "
+                                  "= per-connection total, fitted by flexrepro.calibration.nginx_fit to what ATC'11 "
+                                  "Table 1 (nginx row) leaves over once every call is priced as in memcached")
+
+
+def with_netstack(params: ModelParams) -> ModelParams:
+    """`params` with a netstack profile (kept if present, else a zero per-connection total)."""
+    return params if NETSTACK in params.profiles else params.with_profiles(netstack_profile(params, 0.0))
+
+
 @dataclass(frozen=True)
 class ServerFit:
     server: str              # its Table 1 row and data/servers/<server>.toml
@@ -58,10 +82,11 @@ class ServerFit:
     per_request: str         # what "per request" means for this server, for provenance
     run: Callable[..., dict]   # run(params, user_instructions, seed) -> a row at `condition`
     kernel_start: float = 1.0  # first guess of the fitted call's length, x kernel instr./syscall
+    kernel_free: str = "call"  # "call": the call's length; "connection": the netstack's per-connection work
 
     @property
     def kernel_key(self) -> str:
-        return f"{self.kernel_call}_instructions"
+        return f"{self.kernel_call}_instructions" if self.kernel_free == "call" else "connection_instructions"
 
     def targets(self) -> dict[str, float]:
         t1 = reference.load("table1")
@@ -80,32 +105,52 @@ class ServerFit:
                            instructions=x["user_instructions_per_request"], demand_share=udemand,
                            provenance=prov.format("+".join(shapes["user_shape"])) +
                            f"; instructions = {self.per_request}")
+        params = with_netstack(params)
+        if self.kernel_free == "call":
+            length, what = x[self.kernel_key], f"kernel instructions of one socket {self.kernel_call}() (fitted)"
+            extra = ()
+        else:
+            from ..servers.one_kernel import SCALE_PROFILE
+            length = params.profile(SCALE_PROFILE).instructions
+            what = f"kernel instructions of one socket {self.kernel_call}(), the common scale of {SCALE_PROFILE}"
+            extra = (netstack_profile(params, x[self.kernel_key]),)
         kernel = CodeProfile(self.kernel_profile, "kernel", x["kernel_base_cpi"], kws, kreuse,
-                             instructions=x[self.kernel_key], demand_share=kdemand,
-                             provenance=prov.format("+".join(shapes["kernel_shape"])) +
-                             f"; instructions = kernel instructions of one socket {self.kernel_call}()")
-        return params.with_profiles(user, kernel)
+                             instructions=length, demand_share=kdemand,
+                             provenance=prov.format("+".join(shapes["kernel_shape"])) + f"; instructions = {what}")
+        return params.with_profiles(user, kernel, *extra)
 
     def fit(self, params: ModelParams, seed: int = ROOT_SEED, tol: float = 0.005,
-            max_iter: int = 12) -> tuple[ModelParams, dict]:
+            max_iter: int = 25) -> tuple[ModelParams, dict]:
         t = self.targets()
         x = {"user_instructions_per_request": t["user_instructions_per_syscall"] * t["syscalls_per_request"],
              self.kernel_key: t["kernel_instructions_per_syscall"] * self.kernel_start,
              "user_base_cpi": 0.5 / t["user_ipc"], "kernel_base_cpi": 0.5 / t["kernel_ipc"]}
         history = []
+        best = None       # (worst residual, x, row): the interrupt work's timing makes the IPCs a
+                          # slightly rough function of the CPIs, so the iteration may cycle
         for it in range(1, max_iter + 1):
             row = self.run(self.build(params, x), x["user_instructions_per_request"], seed)
             err = {k: row[k] / t[k] - 1 for k in TARGETS}
             history.append({"iteration": it, **x, **{k: row[k] for k in (*TARGETS, "syscalls_per_request")}})
-            if max(abs(e) for e in err.values()) < tol:
+            worst = max(abs(e) for e in err.values())
+            if best is None or worst < best[0]:
+                best = (worst, dict(x), row)
+            if worst < tol:
                 break
             x["user_instructions_per_request"] *= t["user_instructions_per_syscall"] / row["user_instructions_per_syscall"]
-            x[self.kernel_key] *= t["kernel_instructions_per_syscall"] / row["kernel_instructions_per_syscall"]
+            if self.kernel_free == "call":
+                x[self.kernel_key] *= t["kernel_instructions_per_syscall"] / row["kernel_instructions_per_syscall"]
+            else:   # the kernel instructions per request still missing, per connection
+                missing = (t["kernel_instructions_per_syscall"] - row["kernel_instructions_per_syscall"]) * \
+                    row["syscalls_per_request"]
+                x[self.kernel_key] = max(0.0, x[self.kernel_key] + missing / row["tcp_connections_per_request"])
             x["user_base_cpi"] = max(MIN_CPI, x["user_base_cpi"] + 1 / t["user_ipc"] - row["user_cpi"])
             x["kernel_base_cpi"] = max(MIN_CPI, x["kernel_base_cpi"] + 1 / t["kernel_ipc"] - row["kernel_cpi"])
+        worst, x, row = best
         residuals = [{"target": k, "paper": t[k], "model": row[k], "residual_pct": 100 * (row[k] / t[k] - 1)}
                      for k in (*TARGETS, "syscalls_per_request")]
-        report = {"condition": self.condition, "seed": seed, "free": dict(x), "iterations": history,
+        report = {"condition": self.condition, "seed": seed, "free": dict(x), "converged": worst < tol,
+                  "iterations": history,
                   "residuals": residuals,
                   "note": "syscalls_per_request is an output of the state machine, reported, not fitted"}
         return self.build(params, x), report

@@ -15,13 +15,14 @@ from ..registry import Experiment, register
 from ..scorecard import Verdict, claim_check, within
 from ..servers.memcached_bench import INTERFACES, SYSTEMS, simulate
 from ..stats import mean_ci
+from ..steady import COLUMNS as STEADY
 from ._compare import ratio
 
 CONNECTIONS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 768, 1024]
 KEEP = ("throughput_rps", "mean_latency_s", "syscalls_per_request", "user_ipc", "kernel_ipc", "user_cpi",
         "kernel_cpi", "mean_batch", "hit_rate", "lock_contention", "client_utilisation",
         "link_to_client_utilisation", "link_to_server_utilisation", "util_min", "util_max", "requests",
-        "sim_events")
+        "sim_events", "lock_wait_fraction", *STEADY)
 
 PARAMS = ParamSet((
     Param("system", str, "epoll", choices=SYSTEMS, doc="epoll baseline or libflexsc"),

@@ -284,7 +284,7 @@ class FlexSC:
         call = k.catalogue["flexsc_wait"]
         k.counters.syscalls[("flexsc_wait", "sync")] += 1
         k.counters.events["flexsc_wait"] += 1
-        if self.thread.pending_instructions or self.thread.pending_cycles:
+        if self.thread.pending_instructions or self.thread.pending_cycles or self.thread.pending_wait:
             yield from self.thread.run_user(0.0)
         c = k.execute(self.user_core, call.profile, call.instructions, "kernel", "flexsc_wait",
                       extra_cycles=k.cores[self.user_core].trap())

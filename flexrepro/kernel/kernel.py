@@ -65,6 +65,7 @@ class Kernel:
         self.counters = Counters()
         self.trace: list[tuple] | None = [] if trace else None   # (core, domain, start, end, label)
         self._profiles: dict[str, Any] = {}
+        self._irq_debt = [0.0] * len(self.cores)   # interrupt cycles the core's next segment waits for
 
     def profile(self, name: str):
         p = self._profiles.get(name)
@@ -83,7 +84,24 @@ class Kernel:
         if self.trace is not None and cycles > 0:
             t0 = self.env.now if start is None else start
             self.trace.append((core, domain, t0, t0 + cycles, label))
+        # interrupt work on this core delays what runs on it next (counted busy once, in `interrupt`)
+        debt = self._irq_debt[core]
+        if debt:
+            self._irq_debt[core] = 0.0
+            cycles += debt
         return cycles
+
+    def interrupt(self, core: int, profile: str, instructions: float, label: str) -> None:
+        """Interrupt-context kernel work on `core` (the NIC's softirq): run through the platform
+        like any segment (its cache effects now); its time is taken from the next segment that
+        starts on the core -- the running one is interrupted, an idle core's woken thread waits."""
+        self.counters.events["irq_segments"] += 1
+        p = self._profiles.get(profile)
+        cycles = self.cores[core].execute(self.profile(profile) if p is None else p, instructions)
+        self.counters.busy[(core, "kernel")] += cycles
+        self._irq_debt[core] += cycles
+        if self.trace is not None:
+            self.trace.append((core, "kernel", self.env.now, self.env.now + cycles, label))
 
     def transfer(self, n_lines: int, src: int, dst: int, domain: str) -> float:
         """Cycles for `dst` to read `n_lines` cache lines written on `src` (counted as `domain` misses)."""
@@ -104,17 +122,20 @@ class UserThread:
         self.kernel, self.env, self.core, self.profile, self.name = kernel, kernel.env, core, profile, name
         self.pending_instructions = 0.0     # e.g. entry writes and page scans, run with the next segment
         self.pending_cycles = 0.0           # e.g. cache-line transfers of results from another core
+        self.pending_wait = 0.0             # time that passes without user work (a futex sleep, or
+                                            # kernel work already charged on this core)
 
-    def charge(self, instructions: float = 0.0, cycles: float = 0.0) -> None:
+    def charge(self, instructions: float = 0.0, cycles: float = 0.0, wait: float = 0.0) -> None:
         self.pending_instructions += instructions
         self.pending_cycles += cycles
+        self.pending_wait += wait
 
     def run_user(self, instructions: float, profile: str | None = None, label: str = ""):
         """Generator: execute user code (plus anything charged) as one segment."""
         instr = instructions + self.pending_instructions
         cycles = self.kernel.execute(self.core, profile or self.profile, instr, "user", label,
-                                     extra_cycles=self.pending_cycles)
-        self.pending_instructions = self.pending_cycles = 0.0
+                                     extra_cycles=self.pending_cycles) + self.pending_wait
+        self.pending_instructions = self.pending_cycles = self.pending_wait = 0.0
         if cycles > 0:
             yield self.env.timeout(cycles)
 
@@ -126,7 +147,7 @@ class UserThread:
         k = self.kernel
         call = k.catalogue[name]
         k.counters.syscalls[(name, "sync")] += 1
-        if self.pending_instructions or self.pending_cycles:
+        if self.pending_instructions or self.pending_cycles or self.pending_wait:
             yield from self.run_user(0.0)
         trap = k.cores[self.core].trap()    # entry/exit and the user pipeline refill, counted per domain
         out = perform(call, args, nonblock)
@@ -144,6 +165,7 @@ class UserThread:
             out = perform(call, args, nonblock)
         if out.ret == -11:
             k.counters.events["eagain"] += 1
+            call = k.catalogue["eagain"]      # the early exit, not the full call
         c = k.execute(self.core, call.profile, call.kernel_instructions(out.items), "kernel", name,
                       extra_cycles=trap)
         yield self.env.timeout(c)

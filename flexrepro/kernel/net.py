@@ -5,6 +5,10 @@ The network/client side moves `Message`s (`Listener.connect`, `Socket.deliver`,
 Everything that costs server cycles (accept, recv, send ...) is done by the kernel's
 syscall catalogue, which uses the kernel-side methods below (`take`, `accept_one`, `send`).
 
+When the listener has a `NetStack` attached (kernel/netstack.py), each socket reports its TCP
+events to it -- connection set-up, received and transmitted segments, FINs, close -- so the
+interrupt-side work is charged on the interrupt core. Pipes and files have no stack.
+
 Readiness is edge-free bookkeeping: a kernel waiter (a blocked read, a parked syscall
 thread) asks `wait_readable()` for a one-shot SimPy event; an epoll instance registers a
 persistent watcher. Both fire when data, a connection or EOF arrives — no polling.
@@ -93,18 +97,29 @@ class Socket(_Readiness):
         self.on_send: Callable[["Socket", Message], None] | None = None
         self.on_close: Callable[["Socket"], None] | None = None
         self.payload: Any = None          # free slot for the client/network (e.g. its connection state)
+        self.stack = listener.stack if listener is not None else None
+        self.index = 0
 
     # ---- network/client side ----
     def deliver(self, msg: Message) -> None:
         if self.closed:
             return                        # the server closed: the packet is dropped (RST)
+        if self.stack is not None:
+            self.stack.on_receive(self, msg.size)
         self.rx.append(msg)
         self._notify()
 
     def close_by_peer(self) -> None:
         if not self.peer_closed:
             self.peer_closed = True
+            if self.stack is not None and not self.closed:
+                self.stack.on_fin(self)
             self._notify()
+
+    def transmitted(self, msg: Message) -> None:
+        """The network side saw `msg` leave the server (after any corking)."""
+        if self.stack is not None:
+            self.stack.on_transmit(self, msg.size)
 
     # ---- kernel side ----
     @property
@@ -125,6 +140,8 @@ class Socket(_Readiness):
         if self.closed:
             return
         self.closed = True
+        if self.stack is not None:
+            self.stack.on_close(self, active=not self.peer_closed)
         self._notify()                    # a parked read returns; epoll sets drop the fd
         self._watchers.clear()
         if self.on_close is not None:
@@ -141,10 +158,14 @@ class Listener(_Readiness):
         super().__init__(env)
         self.backlog: deque[Socket] = deque()
         self.connections = 0
+        self.stack = None                 # a NetStack: the kernel's TCP work of its connections
 
     def connect(self) -> Socket:
         sock = Socket(self.env, self)
+        sock.index = self.connections     # this listener's connection number (RSS hashes it)
         self.connections += 1
+        if self.stack is not None:
+            self.stack.on_connect(sock)
         self.backlog.append(sock)
         self._notify()
         return sock

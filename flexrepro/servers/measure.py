@@ -38,6 +38,9 @@ def processor_columns(machine: Machine, kernel: Kernel, requests: int, elapsed: 
         "user_ipc": _ratio(ui, uc), "kernel_ipc": _ratio(ki, kc),
         "user_cpi": _ratio(uc, ui), "kernel_cpi": _ratio(kc, ki),
         "mean_batch": cnt.summary()["mean_batch"],
+        # the network stack's connections (kernel/netstack.py): 1 per request under ApacheBench,
+        # 1/20 under httperf's keep-alive, 0 once memslap's connections are open
+        "tcp_connections_per_request": _ratio(cnt.events.get("tcp_connection", 0), requests),
     }
     cores = len(machine.cores)
     for c in range(cores):

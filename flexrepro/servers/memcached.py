@@ -3,9 +3,10 @@
 Shared by both versions (as in the real port, where only the event and syscall calls changed):
 - `Cache`: the hash table + LRU of items (key ids), `-m 64` worth of 1 KiB items; hits and
   misses come out of it;
-- `CacheLock`: memcached 1.4.5's single global `cache_lock` around item_get/store; when two
-  worker threads want it at once the later one sleeps (futex) and the lock's cache lines move
-  between cores;
+- `CacheLock`: memcached 1.4.5's single global `cache_lock` around item_get / item_alloc /
+  store_item / item_remove (1-3 sections per request, data/servers/memcached_locks.toml); when
+  two worker threads want it at once the later one spins, then sleeps in futex (counted
+  calls), and the lines the section writes move between cores;
 - `Conn` + `Memcached.handle`: the per-connection state machine of drive_machine —
   conn_read -> parse -> process (get / set) -> reply (conn_mwrite / conn_write) -> conn_new_cmd
   -> conn_waiting -- with the user instructions of each stage and the reply's wire size.
@@ -39,6 +40,7 @@ from ..runtime.epoll import EpollRuntime
 from ..runtime.libflexsc import LibFlexSC
 
 DATA = paths.DATA / "servers" / "memcached.toml"
+LOCKS = paths.DATA / "servers" / "memcached_locks.toml"
 USER_PROFILE, KERNEL_PROFILE = "memcached_user", "memcached_kernel"
 STAGES = ("read", "parse", "process", "reply", "new_cmd")
 OPS = ("get_miss", "get_hit", "set")
@@ -46,12 +48,13 @@ OPS = ("get_miss", "get_hit", "set")
 
 @dataclass(frozen=True)
 class MemcachedParams:
-    """The shape of memcached's work (data/servers/memcached.toml) and the fitted totals."""
+    """The shape of memcached's work (data/servers/memcached.toml), its shared state
+    (data/servers/memcached_locks.toml) and the fitted totals."""
     cache_items: int
     stages: dict[str, float]
     ops: dict[str, float]
-    lock_instructions: dict[str, float]
-    lock_lines: int
+    sections: dict[str, tuple[tuple[float, int], ...]]   # op -> (instructions, lines) under cache_lock
+    spin_cycles: float
     max_events: int
     handoff_bytes: int
     user_instructions: float = 7500.0   # per request (get miss), fitted by calibration.memcached_fit
@@ -61,28 +64,34 @@ class MemcachedParams:
             raise ConfigError(f"memcached 'stages': need fractions for {', '.join(STAGES)} summing to 1")
         if set(self.ops) != set(OPS):
             raise ConfigError(f"memcached 'ops': need weights for {', '.join(OPS)}")
+        if set(self.sections) != set(OPS) or any(i < 0 or n < 0 for v in self.sections.values() for i, n in v):
+            raise ConfigError(f"memcached lock 'sections': need [instructions >= 0, lines >= 0] lists for {', '.join(OPS)}")
+        if not self.spin_cycles >= 0:
+            raise ConfigError(f"memcached lock 'spin_cycles': got {self.spin_cycles!r}; allowed: >= 0")
         if not self.user_instructions > 0:
             raise ConfigError(f"parameter 'user_instructions': got {self.user_instructions!r}; allowed: > 0")
 
     def stage_instructions(self, op: str) -> tuple[float, float, float]:
-        """User instructions (before the cache lock, inside it, after it) of one request."""
+        """User instructions of one request: (before the cache operation, the cache operation
+        with its locked sections, after it)."""
         s, u = self.stages, self.user_instructions
-        before = u * (s["read"] + s["parse"])
-        cache_op = u * s["process"] * self.ops[op]
-        locked = min(cache_op, self.lock_instructions["set" if op == "set" else "get"])
-        return before + cache_op - locked, locked, u * (s["reply"] + s["new_cmd"])
+        cache_op = max(u * s["process"] * self.ops[op], sum(i for i, _ in self.sections[op]))
+        return u * (s["read"] + s["parse"]), cache_op, u * (s["reply"] + s["new_cmd"])
 
 
-def load_memcached(path: str | Path = DATA, user_instructions: float | None = None) -> MemcachedParams:
+def load_memcached(path: str | Path = DATA, user_instructions: float | None = None,
+                   locks: str | Path = LOCKS) -> MemcachedParams:
     with open(path, "rb") as f:
         t = tomllib.load(f)
+    with open(locks, "rb") as f:
+        lk = tomllib.load(f)
     c = t["cache"]
     items = (c["memory_mib"] * 2**20 // c["slab_page_bytes"]) * (c["slab_page_bytes"] // c["item_slab_bytes"])
     kw = {} if user_instructions is None else {"user_instructions": user_instructions}
     return MemcachedParams(
         cache_items=int(items), stages=dict(t["stages"]), ops=dict(t["ops"]),
-        lock_instructions={"get": t["lock"]["get_instructions"], "set": t["lock"]["set_instructions"]},
-        lock_lines=t["lock"]["lines_moved"],
+        sections={op: tuple((float(i), int(n)) for i, n in v) for op, v in lk["sections"].items()},
+        spin_cycles=float(lk["mutex"]["spin_cycles"]),
         max_events=t["dispatch"]["max_events"], handoff_bytes=t["master"]["handoff_bytes"], **kw)
 
 
@@ -120,34 +129,59 @@ class Cache:
 
 
 class CacheLock:
-    """memcached 1.4.5's global cache_lock, as reservations on a timeline.
+    """memcached 1.4.5's global cache_lock (a glibc pthread mutex), as reservations on a timeline.
 
     A worker asks for the lock at some time and holds it for `hold` cycles. If another worker
-    holds it then, the asker sleeps until it is free (a glibc mutex goes to futex_wait; the
-    holder's unlock does futex_wake); if the previous holder ran on another core, the lock's
-    lines (mutex word, LRU head, stats) move to this core first (counted as user L1d/L2
-    misses of this core)."""
+    holds it then, the asker spins up to `spin_cycles`, then sleeps in futex(FUTEX_WAIT); the
+    holder's unlock calls futex(FUTEX_WAKE), and the sleeper runs again after the kernel's
+    wake-up and switch. Both futex calls are counted system calls with their kernel work on
+    their own cores. If the previous holder ran on another core, the lines the section writes
+    (mutex word, LRU head, slab class, stats) move to this core first: the processor model's
+    cross-core transfer, counted as user misses of this core."""
 
-    def __init__(self, machine, lines: int):
-        self.machine, self.lines = machine, lines
+    def __init__(self, kernel, spin_cycles: float):
+        self.kernel, self.spin = kernel, spin_cycles
         self.free_at = 0.0
-        self.owner: int | None = None
-        self.acquisitions = self.contended = 0
-        self.wait_cycles = 0.0
+        self.owner = None                 # the UserThread that held it last
+        self.acquisitions = self.contended = self.futex_calls = 0
+        self.wait_cycles = 0.0            # spinning + sleeping + being woken, all workers
 
-    def acquire(self, at: float, core: int, hold: float) -> tuple[float, float]:
-        """(cycles slept waiting, cycles pulling the lock's lines) of one critical section."""
+    def _futex(self, th, label: str, extra_instructions: float = 0.0) -> float:
+        """One futex call on `th`'s core: trap + kernel work (+ a wake-up); returns its cycles."""
+        k = self.kernel
+        self.futex_calls += 1
+        k.counters.syscalls[("futex", "sync")] += 1
+        call = k.catalogue["futex"]
+        c = k.execute(th.core, call.profile, call.instructions, "kernel", label, extra_cycles=k.cores[th.core].trap())
+        if extra_instructions:
+            c += k.execute(th.core, k.costs.wakeup_profile, extra_instructions, "kernel", "futex wake-up")
+        return c
+
+    def acquire(self, at: float, th, hold: float, lines: int) -> float:
+        """One critical section of `hold` cycles asked for at `at` by thread `th`; charges the
+        thread its waiting and line transfers and returns the delay before the section starts."""
         self.acquisitions += 1
-        wait = max(0.0, self.free_at - at)
-        if wait > 0:
+        k = self.kernel
+        delay = max(0.0, self.free_at - at)
+        if delay > 0:
             self.contended += 1
-            self.wait_cycles += wait
+            if delay > self.spin:
+                wake = k.costs.wakeup_instructions + k.costs.switch_instructions
+                fw = self._futex(th, "futex_wait", wake)
+                if self.owner is not None:
+                    self.owner.charge(wait=self._futex(self.owner, "futex_wake"))
+                delay += fw
+                th.charge(cycles=self.spin, wait=delay - self.spin)
+            else:
+                th.charge(cycles=delay)   # spinning is busy user time
+            self.wait_cycles += delay
         move = 0.0
-        if self.owner is not None and self.owner != core:
-            move = self.machine.transfer(self.lines, src=self.owner, dst=core, domain="user")
-        self.owner = core
-        self.free_at = at + wait + move + hold
-        return wait, move
+        if self.owner is not None and self.owner.core != th.core and lines:
+            move = k.transfer(lines, src=self.owner.core, dst=th.core, domain="user")
+            th.charge(cycles=move)
+        self.owner = th
+        self.free_at = at + delay + move + hold
+        return delay + move
 
 
 class Conn:
@@ -168,12 +202,12 @@ class Memcached:
     synchronous non-blocking calls, or libflexsc with exception-less ones) is the only
     difference between the two servers."""
 
-    def __init__(self, machine, params: MemcachedParams, cache: Cache, workers: int):
-        self.machine, self.p, self.cache = machine, params, cache
-        self.lock = CacheLock(machine, params.lock_lines) if workers > 1 else None
+    def __init__(self, kernel, params: MemcachedParams, cache: Cache, workers: int):
+        self.machine, self.p, self.cache = kernel.machine, params, cache
+        # one worker never finds the lock taken: no lock timeline (its instructions still run)
+        self.lock = CacheLock(kernel, params.spin_cycles) if workers > 1 else None
         self.requests = self.closed = self.connections = 0
         self.on_connection: list = []    # callbacks fn(connections taken over so far)
-        self.futex_calls = 0            # futex is not in the syscall catalogue: counted here
 
     def reply_for(self, req) -> tuple[str, Message]:
         """process_command against the cache: the outcome and the reply memcached sends."""
@@ -208,10 +242,10 @@ class Memcached:
             rt.close(conn, conn.sock)
             return
         op, reply = self.reply_for(ev.value.payload)
-        before, locked, after = self.p.stage_instructions(op)
+        before, cache_op, after = self.p.stage_instructions(op)
         if self.lock is not None:
-            self._take_lock(rt, before, locked)
-        rt.user(before + locked + after)
+            self._take_locks(rt, op, before, cache_op)
+        rt.user(before + cache_op + after)
         conn.state = "conn_write" if op == "set" else "conn_mwrite"
         conn.requests += 1
         self.requests += 1
@@ -220,17 +254,20 @@ class Memcached:
     def on_sent(self, conn: Conn, ev) -> None:
         self.wait_command(conn)
 
-    def _take_lock(self, rt, before: float, locked: float) -> None:
-        """The handler's user segment starts now; the lock is taken `before` instructions in.
-        Timing uses this core's user CPI so far (the segment's own cycles are not known yet)."""
+    def _take_locks(self, rt, op: str, before: float, cache_op: float) -> None:
+        """The handler's user segment starts now; the cache operation starts `before`
+        instructions in and takes the lock once per section, the sections spread evenly over
+        it. Timing uses this core's user CPI so far (the segment's own cycles are not known
+        yet); each wait pushes the later sections back."""
         th = rt.thread
         c = self.machine.cores[th.core].counters["user"]
         cpi = c["cycles"] / c["instructions"] if c["instructions"] else 1.0
-        wait, move = self.lock.acquire(rt.env.now + before * cpi, th.core, locked * cpi)
-        if wait:
-            # glibc: futex_wait + the holder's futex_wake; the sleeper's core is idle meanwhile
-            self.futex_calls += 2
-        th.charge(cycles=wait + move)
+        sections = self.p.sections[op]
+        gap = (cache_op - sum(i for i, _ in sections)) / len(sections)
+        t = rt.env.now + before * cpi
+        for instructions, lines in sections:
+            t += gap * cpi
+            t += self.lock.acquire(t, th, instructions * cpi, lines) + instructions * cpi
 
 
 # ---------------------------------------------------------------- the runtime-specific parts
@@ -249,7 +286,7 @@ class EpollMemcached(Memcached):
     """memcached -t <cores>: one libevent/epoll worker per core, a master thread that accepts."""
 
     def __init__(self, kernel, params: MemcachedParams, cache: Cache, listener: Listener, cores: int):
-        super().__init__(kernel.machine, params, cache, workers=cores)
+        super().__init__(kernel, params, cache, workers=cores)
         self.listener = listener
         self.workers = [Worker(EpollRuntime(kernel, c, USER_PROFILE, maxevents=params.max_events,
                                             name=f"worker{c}"), kernel.env) for c in range(cores)]
@@ -288,7 +325,7 @@ class FlexscMemcached(Memcached):
 
     def __init__(self, kernel, params: MemcachedParams, cache: Cache, listener: Listener, cores: int,
                  interface: str, pages_per_core: int, policy: str | None = None):
-        super().__init__(kernel.machine, params, cache, workers=1)
+        super().__init__(kernel, params, cache, workers=1)
         self.listener = listener
         policy = policy or ("batching" if cores == 1 else "dynamic")   # FlexSC's own choice unless asked
         self.rt = LibFlexSC(kernel, 0, USER_PROFILE, policy=policy,

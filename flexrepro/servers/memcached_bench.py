@@ -15,14 +15,16 @@ from math import ceil
 import simpy
 
 from ..errors import ConfigError
-from ..kernel import Kernel, Listener, load_catalogue
+from ..kernel import Kernel, Listener
 from ..kernel.kernel import Counters
 from ..kernel.pages import ENTRIES_PER_PAGE
 from ..platform import Machine, ModelParams, PlatformSpec, load_params, load_platform
 from ..seeds import rng
+from ..steady import COLUMNS as STEADY
 from ..workloads.memslap import Memslap
 from ..workloads.network import ClientParams, LinkParams, Testbed
 from .measure import processor_columns
+from .one_kernel import network_stack, server_catalogue
 from .memcached import (KERNEL_PROFILE, USER_PROFILE, Cache, EpollMemcached, FlexscMemcached, MemcachedParams,
                         load_memcached)
 
@@ -33,12 +35,9 @@ DEFAULT_PAGES = 8          # FlexSC's default: 8 syscall pages (512 entries) per
 
 
 def memcached_catalogue(params: ModelParams):
-    """The catalogue with memcached's network calls on the fitted memcached kernel profile.
-
-    The profile's `instructions` is the fitted length of a socket read(); the other calls keep
-    their catalogue proportions to read (one common scale: the same TCP/socket code base)."""
-    return load_catalogue().rescaled(NET_CALLS, "read", params.profile(KERNEL_PROFILE).instructions,
-                                     KERNEL_PROFILE)
+    """The catalogue with memcached's network calls on the common scale (one_kernel), run on
+    the fitted memcached kernel profile."""
+    return server_catalogue(params, NET_CALLS, KERNEL_PROFILE)
 
 
 def pages_for(connections: int, cores: int) -> int:
@@ -88,10 +87,11 @@ def build(system: str, cores: int, connections: int, seed: int, warmup: int | No
           measure: int | None = None, interface: str = "pages", params: ModelParams | None = None,
           mc: MemcachedParams | None = None, spec: PlatformSpec | None = None,
           link: LinkParams | None = None, client: ClientParams | None = None, policy: str | None = None,
-          pages_per_core: int | None = None) -> Bench:
+          pages_per_core: int | None = None, irq: str | None = None) -> Bench:
     """`spec`, `link` and `client` replace the platform, the wire and the client machine of the
     data files (what-if ablations: costlier traps, a faster testbed); `policy` and
-    `pages_per_core` replace FlexSC's scheduler policy and syscall pages (Section 7 ablations)."""
+    `pages_per_core` replace FlexSC's scheduler policy and syscall pages (Section 7 ablations);
+    `irq` the NIC interrupt's core ("one" or "rss", data/kernel/netstack.toml)."""
     if system not in SYSTEMS:
         raise ConfigError(f"parameter 'system': got {system!r}; allowed: one of {', '.join(SYSTEMS)}")
     if interface not in INTERFACES:
@@ -107,6 +107,7 @@ def build(system: str, cores: int, connections: int, seed: int, warmup: int | No
     kernel = Kernel(env, machine, params, catalogue=memcached_catalogue(params))
     r = rng(seed)
     listener = Listener(env)
+    network_stack(kernel, listener, cores, KERNEL_PROFILE, irq)
     testbed = Testbed.build(env, "memslap", spec.clock_ghz, link, client)
     client = Memslap(testbed, listener, connections, r, warmup, measure)
     cache = Cache(mc.cache_items)
@@ -116,15 +117,14 @@ def build(system: str, cores: int, connections: int, seed: int, warmup: int | No
     else:
         server = FlexscMemcached(kernel, mc, cache, listener, cores, interface,
                                  pages_per_core or pages_for(connections, cores), policy)
-    window = {"t0": 0.0, "requests": 0, "hits": 0, "misses": 0, "lock": (0, 0), "futex": 0}
+    window = {"t0": 0.0, "requests": 0, "hits": 0, "misses": 0, "lock": (0, 0, 0, 0.0)}
     bench = Bench(env, machine, kernel, server, cache, client, window)
 
     def open_window():
         machine.reset_counters()
         kernel.counters = Counters()
         window.update(t0=env.now, requests=server.requests, hits=cache.hits, misses=cache.misses,
-                      lock=(server.lock.acquisitions, server.lock.contended) if server.lock else (0, 0),
-                      futex=server.futex_calls)
+                      lock=_lock_counts(server))
 
     client.on_warm.append(open_window)
     return bench
@@ -139,8 +139,9 @@ def _row(b: Bench) -> dict:
     env, machine, kernel, server, cache, client, window = b.env, b.machine, b.kernel, b.server, b.cache, b.client, b.window
     requests = server.requests - window["requests"]
     gets = (cache.hits - window["hits"]) + (cache.misses - window["misses"])
-    acq = (server.lock.acquisitions - window["lock"][0]) if server.lock else 0
-    cont = (server.lock.contended - window["lock"][1]) if server.lock else 0
+    acq, cont, futex, wait = (a - b for a, b in zip(_lock_counts(server), window["lock"]))
+    elapsed = env.now - window["t0"]
+    threads = len(server.workers) if hasattr(server, "workers") else 1
     out = client.summary()
     return {
         # closed loop without think time: X = C / R (Little's law) over the window's request
@@ -152,11 +153,21 @@ def _row(b: Bench) -> dict:
         **processor_columns(machine, kernel, requests, env.now - window["t0"]),
         "hit_rate": (cache.hits - window["hits"]) / gets if gets else float("nan"),
         "lock_contention": cont / acq if acq else 0.0,
-        "futex_calls_per_request": (server.futex_calls - window["futex"]) / requests if requests else 0.0,
+        "futex_calls_per_request": futex / requests if requests else 0.0,
+        # share of the request-handling threads' time spent spinning, asleep or being woken
+        # on the cache_lock (one thread -- FlexSC's, or one epoll worker -- never waits)
+        "lock_wait_fraction": wait / (threads * elapsed) if elapsed else 0.0,
         "client_utilisation": out["client_utilisation"],
+        **{k: out[k] for k in STEADY},
         "link_to_server_utilisation": out["link_to_server_utilisation"],
         "link_to_client_utilisation": out["link_to_client_utilisation"],
         "duplicates": out["duplicates"], "unexpected_replies": out["unexpected_replies"],
         "sent": out["sent"], "answered": out["answered"],
         "sim_events": next(env._eid),     # SimPy's event serial: events scheduled so far
     }
+
+
+def _lock_counts(server) -> tuple[int, int, int, float]:
+    """(acquisitions, contended, futex calls, wait cycles) of the cache_lock so far."""
+    lk = server.lock
+    return (lk.acquisitions, lk.contended, lk.futex_calls, lk.wait_cycles) if lk else (0, 0, 0, 0.0)

@@ -14,15 +14,17 @@ from math import ceil
 import simpy
 
 from ..errors import ConfigError
-from ..kernel import Kernel, Listener, load_catalogue
+from ..kernel import Kernel, Listener
 from ..kernel.kernel import Counters
 from ..kernel.pages import ENTRIES_PER_PAGE
 from ..platform import Machine, ModelParams, PlatformSpec, load_params, load_platform
 from ..seeds import rng
+from ..steady import COLUMNS as STEADY
 from ..workloads.apachebench import ApacheBench, load_apachebench
 from ..workloads.httperf import Httperf, load_httperf
 from ..workloads.network import ClientParams, LinkParams, Testbed
 from .measure import processor_columns
+from .one_kernel import network_stack, server_catalogue
 from .nginx import KERNEL_PROFILE, USER_PROFILE, EpollNginx, FlexscNginx, NginxParams, load_nginx
 
 SYSTEMS = ("epoll", "flexsc")
@@ -35,12 +37,9 @@ HTTPERF_WINDOW_S = (0.015, 0.03)
 
 
 def nginx_catalogue(params: ModelParams):
-    """The catalogue with nginx's calls on the fitted nginx kernel profile.
-
-    The profile's `instructions` is the fitted length of a socket recv(); the other calls keep
-    their catalogue proportions to it (one common scale: the same kernel code base)."""
-    return load_catalogue().rescaled(CALLS, "recv", params.profile(KERNEL_PROFILE).instructions,
-                                     KERNEL_PROFILE)
+    """The catalogue with nginx's calls on the common scale (one_kernel: the same call costs
+    what it costs in memcached), run on the fitted nginx kernel profile."""
+    return server_catalogue(params, CALLS, KERNEL_PROFILE)
 
 
 def pages_for(connections: int, cores: int) -> int:
@@ -57,11 +56,13 @@ def ab_window(concurrency: int) -> tuple[int, int]:
 def simulate(system: str, cores: int, workload: str, load: float, seed: int, warmup=None, measure=None,
              interface: str = "pages", params: ModelParams | None = None, ng: NginxParams | None = None,
              link: LinkParams | None = None, client: ClientParams | None = None, spec: PlatformSpec | None = None,
-             policy: str | None = None, pages_per_core: int | None = None, prepare=None) -> dict:
+             policy: str | None = None, pages_per_core: int | None = None, prepare=None,
+             irq: str | None = None) -> dict:
     """`spec`, `link` and `client` replace the platform, the wire and the client machine of the
     data files (what-if ablations: costlier traps, a faster testbed); `policy` and
-    `pages_per_core` replace FlexSC's scheduler policy and syscall pages, and `prepare(server)`
-    runs before the server starts (Section 7 ablations: dormant connections)."""
+    `pages_per_core` replace FlexSC's scheduler policy and syscall pages, `prepare(server)`
+    runs before the server starts (Section 7 ablations: dormant connections); `irq` the NIC
+    interrupt's core ("one" or "rss")."""
     if system not in SYSTEMS:
         raise ConfigError(f"parameter 'system': got {system!r}; allowed: one of {', '.join(SYSTEMS)}")
     if workload not in WORKLOADS:
@@ -79,6 +80,7 @@ def simulate(system: str, cores: int, workload: str, load: float, seed: int, war
     kernel = Kernel(env, machine, params, catalogue=nginx_catalogue(params))
     r = rng(seed)
     listener = Listener(env)
+    network_stack(kernel, listener, cores, KERNEL_PROFILE, irq)
     if workload == "apachebench":
         if isinstance(load, bool) or int(load) != load or load < 1:
             raise ConfigError(f"parameter 'concurrency': got {load!r}; allowed: an integer >= 1")
@@ -116,7 +118,17 @@ def simulate(system: str, cores: int, workload: str, load: float, seed: int, war
 
     client.on_warm.append(open_window)
     server.start()
-    client.start()
+    if system == "epoll" and cores > 1:
+        # nginx runs before the benchmark: its idle holder keeps the accept mutex, the other
+        # workers' epoll_wait times out every accept_mutex_delay. The benchmark starts at a phase
+        # of that timer it does not control (drawn per seed), and the window opens only once
+        # every worker has joined -- or after two delays (then one worker is the steady state).
+        delay = ng.accept_mutex_delay_s * spec.clock_ghz * 1e9
+        start, cap = float(r.uniform(0.0, delay)), 2 * delay
+        client.gate = lambda: server.started_up() or env.now >= start + cap
+        env.timeout(start).callbacks.append(lambda _ev: client.start())
+    else:
+        client.start()
     env.run(until=client.done)
     return _row(env, machine, kernel, server, client, window, cores)
 
@@ -138,6 +150,7 @@ def _row(env, machine, kernel, server, client, window, cores) -> dict:
         "eagain_per_request": per(cnt.events.get("eagain", 0)),
         "accept_mutex_acquisitions": acq, "accept_mutex_failures": fail,
         "client_utilisation": out["client_utilisation"],
+        **{k: out[k] for k in STEADY},
         "link_to_server_utilisation": out["link_to_server_utilisation"],
         "link_to_client_utilisation": out["link_to_client_utilisation"],
         "sent": out["sent"], "answered": out["answered"], "duplicates": out["duplicates"],

@@ -21,6 +21,7 @@ from typing import Callable
 
 from ..errors import ConfigError
 from ..kernel.net import Listener, Message, Socket
+from ..steady import window_stats
 from .network import Testbed
 
 SYN_BYTES = 0       # control segments carry no payload; the Link adds the headers
@@ -55,6 +56,7 @@ class Ledger:
     def __init__(self):
         self.sent = self.answered = self.duplicates = self.unexpected = 0
         self.timeouts = self.errors = 0
+        self.completions: list[float] = []     # every answer's time, warm-up included (steady.py)
         self.measuring = False
         self.window_start = 0.0
         self.window_end: float | None = None   # time-based runs close the window explicitly
@@ -67,6 +69,7 @@ class Ledger:
             v.clear()
 
     def record(self, req: Request, reply_bytes: int, now: float) -> None:
+        self.completions.append(now)
         if not self.measuring:
             return
         c = self._cols
@@ -149,6 +152,7 @@ class LoadGenerator:
         self.tb.to_server.send(req.size, sock.deliver, Message(req.size, req))
 
     def _on_send(self, sock: Socket, msg: Message) -> None:
+        sock.transmitted(msg)
         self.tb.to_client.send(msg.size, self._received, sock.payload, msg)
 
     def _received(self, conn: ClientConn, msg: Message) -> None:
@@ -215,6 +219,7 @@ class LoadGenerator:
             "client_utilisation": busy[0] / (elapsed * tb.client.p.cores) if elapsed else 0.0,
             "link_to_server_utilisation": busy[1] / elapsed if elapsed else 0.0,
             "link_to_client_utilisation": busy[2] / elapsed if elapsed else 0.0,
+            **window_stats(led.completions, led.window_start, end, hz),
         }
 
 
@@ -230,6 +235,7 @@ class ClosedLoop(LoadGenerator):
         self.warmup, self.measure = warmup, measure
         self.completed = 0
         self.on_warm: list[Callable[[], None]] = []
+        self.gate: Callable[[], bool] = lambda: True   # the server's own start-up is over (e.g. nginx's workers)
         self.done = self.env.event()
 
     def _next(self, conn: ClientConn) -> None:
@@ -237,7 +243,7 @@ class ClosedLoop(LoadGenerator):
 
     def on_reply(self, conn: ClientConn, req: Request, msg: Message) -> None:
         self.completed += 1
-        if self.completed == self.warmup:
+        if not self.ledger.measuring and self.completed >= self.warmup and self.gate():
             self._open_window()
         elif self.ledger.measuring and self.ledger.measured >= self.measure:
             if not self.done.triggered:

@@ -61,6 +61,9 @@ def load_httperf(path: str | Path = DATA / "httperf.toml") -> HttperfParams:
         return HttperfParams(**tomllib.load(f))
 
 
+GATE_POLL = 0.1        # fraction of the warm-up between looks at the gate
+
+
 class Httperf(LoadGenerator):
     def __init__(self, testbed: Testbed, listener: Listener, rate: float, rng: np.random.Generator,
                  warmup_s: float, measure_s: float, params: HttperfParams | None = None):
@@ -77,14 +80,14 @@ class Httperf(LoadGenerator):
         self._timeout = self.p.timeout_s * hz
         self._warmup, self._measure = warmup_s * hz, measure_s * hz
         self.on_warm: list[Callable[[], None]] = []
+        self.gate: Callable[[], bool] = lambda: True   # the server's own start-up is over
         self.done = self.env.event()
         self.sessions_started = self.sessions_completed = self.sessions_aborted = 0
         self._files = self._gaps = None
         self._fi = self._gi = _BLOCK
 
     def start(self) -> None:
-        at(self.env, self._warmup, self._open_window)
-        at(self.env, self._warmup + self._measure, self._finish)
+        at(self.env, self._warmup, self._try_window)
         self._arrival()
 
     # ---- sessions ----
@@ -147,10 +150,16 @@ class Httperf(LoadGenerator):
         conn.sock = None
 
     # ---- window ----
-    def _open_window(self) -> None:
+    def _try_window(self) -> None:
+        """Open the window after the warm-up once the server's start-up is over (`gate`),
+        looking again every `GATE_POLL` of the warm-up while it is not."""
+        if not self.gate():
+            at(self.env, GATE_POLL * self._warmup, self._try_window)
+            return
         self.start_measuring()
         for fn in self.on_warm:
             fn()
+        at(self.env, self._measure, self._finish)
 
     def _finish(self) -> None:
         self.ledger.window_end = self.env.now

@@ -97,9 +97,17 @@ def load_link(path: str | Path = DATA / "network.toml") -> LinkParams:
 def load_client(tool: str, path: str | Path = DATA / "client.toml") -> ClientParams:
     with open(path, "rb") as f:
         d = tomllib.load(f)
+    d.pop("bounds", None)                  # the text's inequalities: see client_bounds()
     if tool not in d:
         raise ConfigError(f"parameter 'tool': got {tool!r}; allowed: one of {', '.join(d)}")
     return ClientParams(**d[tool])
+
+
+def client_bounds(path: str | Path = DATA / "client.toml") -> dict[str, dict]:
+    """Per tool, what the paper's text says its client keeps up with (`keeps_up_with`) and
+    what it could not (`bound_by`): [server, cores] pairs, with their source."""
+    with open(path, "rb") as f:
+        return tomllib.load(f)["bounds"]
 
 
 class Link:

@@ -1,0 +1,33 @@
+"""One kernel: the same system call costs the same instructions in both servers.
+
+The catalogue's calls keep their relative lengths (data/kernel/syscalls.csv) on ONE scale, set
+by the length of a socket read() that calibration/memcached_fit.py fits to memcached's Table 1
+row (stored as the `memcached_kernel` profile's `instructions`). nginx's calls use the same
+scale; what Table 1 leaves over for nginx is per-connection work of the network stack
+(kernel/netstack.py), fitted by calibration/nginx_fit.py. Each server runs its calls on its own
+kernel code profile (base CPI and shape, fitted or named in data/servers/<server>.toml).
+"""
+from __future__ import annotations
+
+from ..kernel import Kernel, Listener, load_catalogue
+from ..kernel.netstack import PROFILE as NETSTACK_PROFILE, NetStack, load_netstack
+from ..platform import ModelParams
+
+SCALE_PROFILE = "memcached_kernel"     # its `instructions`: the fitted length of one socket read()
+REFERENCE_CALL = "read"
+EAGAIN_EXIT = "eagain"                  # the early-exit path is on the same scale
+
+
+def server_catalogue(params: ModelParams, calls, profile: str):
+    """The catalogue with `calls` (and the EAGAIN exit) on the common scale, run on `profile`."""
+    return load_catalogue().rescaled((*calls, EAGAIN_EXIT), REFERENCE_CALL,
+                                     params.profile(SCALE_PROFILE).instructions, profile)
+
+
+def network_stack(kernel: Kernel, listener: Listener, cores: int, profile: str,
+                  irq: str | None = None) -> NetStack | None:
+    """Attach the kernel's TCP work to the listener's connections, run on the server's kernel
+    `profile` (none without a calibrated `netstack` entry, e.g. while the first fits run)."""
+    if NETSTACK_PROFILE not in kernel.params.profiles:
+        return None
+    return NetStack(kernel, load_netstack(irq=irq), cores, profile).attach(listener)
