@@ -78,7 +78,7 @@ def test_the_ledger_states_the_committed_model(ledger):
     from flexrepro.calibration.ledger import build
     want = pd.DataFrame(build()).set_index("parameter")
     got = ledger.set_index("parameter")
-    assert list(got.index) == list(want.index)
+    assert list(got.index[:len(want)]) == list(want.index)   # hand-written rows follow
     for name, row in want.iterrows():
         for col in COLUMNS[1:]:
             a, b = _number(got.loc[name, col]), _number(row[col])

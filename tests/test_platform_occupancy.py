@@ -50,7 +50,9 @@ def test_second_run_in_a_row_misses_less(ws, segs, t):
     first = occ.touch(keys[0], ws[0], t)
     second = occ.touch(keys[0], ws[0], t)
     assert second <= first + 1e-9
-    if first > 1e-6:
+    # Strictly fewer only when both fit: past capacity LRU can evict the profile's own older
+    # lines to make room for the refill (ws=[2, 511], t=0.25 misses the same twice), as real LRU does.
+    if first > 1e-6 and sum(ws) <= CAP:
         assert second < first
 
 

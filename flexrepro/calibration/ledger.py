@@ -168,6 +168,17 @@ def to_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
+def merged(rows: list[dict]) -> list[dict]:
+    """The generated rows, then the hand-written rows of the current file that they do not
+    replace (mechanism and workload assumptions written with their code)."""
+    names = {r["parameter"] for r in rows}
+    kept = []
+    if LEDGER_FILE.exists():
+        with LEDGER_FILE.open(newline="") as f:
+            kept = [r for r in csv.DictReader(f) if r["parameter"] not in names]
+    return rows + kept
+
+
 if __name__ == "__main__":
-    write_text(LEDGER_FILE, to_csv(build()))
+    write_text(LEDGER_FILE, to_csv(merged(build())))
     print(f"wrote {LEDGER_FILE}")

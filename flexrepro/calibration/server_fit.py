@@ -55,11 +55,11 @@ def netstack_profile(params: ModelParams, instructions: float) -> CodeProfile:
     """The network stack's own kernel profile: shape and base CPI of the calibrated profiles
     named in data/kernel/netstack.toml (instruction-weighted); `instructions` = per connection."""
     names = list(load_netstack().shape)
-    ws, reuse = shape(params, names)
+    ws, reuse, demand = shape(params, names)
     profs = [params.profile(n) for n in names]
     weights = [p.instructions or 1.0 for p in profs]
     cpi = sum(w * p.base_cpi for p, w in zip(profs, weights)) / sum(weights)
-    return CodeProfile(NETSTACK, "kernel", cpi, ws, reuse, instructions=instructions,
+    return CodeProfile(NETSTACK, "kernel", cpi, ws, reuse, instructions=instructions, demand_share=demand,
                        provenance=f"TCP/IP work outside system calls (kernel/netstack.py): shape and base CPI = "
                                   f"instruction-weighted {'+'.join(names)} (data/kernel/netstack.toml); instructions "
                                   "= per-connection total, fitted by flexrepro.calibration.nginx_fit to what ATC'11 "
