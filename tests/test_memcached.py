@@ -27,8 +27,9 @@ def test_every_request_answered_exactly_once(system, cores, conns):
 def test_per_core_utilisation_at_most_one(system, cores):
     row = simulate(system, cores, 256, 5, **SMALL)
     # busy time is booked when a segment starts: the segment running at the window's end may
-    # stick out by one segment (~2e4 cycles of a ~1e7-cycle window)
-    edge = 2e-3
+    # stick out by one segment plus the interrupt work it absorbed (NIC interrupts are taken
+    # from the core's next segment: ~5e4 cycles of a ~1e7-cycle window)
+    edge = 5e-3
     for c in range(cores):
         assert 0.0 <= row[f"util_core{c}"] <= 1.0 + edge
     assert row["client_utilisation"] <= 1.0 + edge

@@ -8,10 +8,10 @@ from .run import LiveUnavailable, WORKLOADS, run_live
 
 def add_parser(sub) -> None:
     p = sub.add_parser("live", help="check the model's syscall mix against a real server on 127.0.0.1")
-    p.add_argument("server", choices=tuple(WORKLOADS))
+    p.add_argument("server", choices=tuple(WORKLOADS), help="the real server to run: nginx or memcached")
     p.add_argument("--workload", default=None, help="nginx: ab | ab-keepalive; memcached: memaslap")
-    p.add_argument("--concurrency", type=int, default=None)
-    p.add_argument("--requests", type=int, default=None)
+    p.add_argument("--concurrency", type=int, default=None, help="client connections (default: the workload's)")
+    p.add_argument("--requests", type=int, default=None, help="requests to send (default: the workload's, bounded)")
     p.add_argument("--out", default=None, help="output directory (default: results/live/)")
     p.set_defaults(fn=cmd_live)
 
