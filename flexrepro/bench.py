@@ -72,11 +72,11 @@ def mm1_cost(customers: int) -> float:
 def run_case(server: str, system: str, interface: str, clients: int, requests: int, seed: int = 1) -> dict:
     """One whole run without warm-up: CPU seconds, simulated calls, completed requests."""
     if server == "memcached":
-        from .servers.memcached_bench import simulate
+        from .testbed.memcached import simulate
         t = time.process_time()
         row = simulate(system, 1, clients, seed, warmup=0, measure=requests, interface=interface)
     elif server == "nginx":
-        from .servers.nginx_bench import simulate
+        from .testbed.nginx import simulate
         t = time.process_time()
         row = simulate(system, 1, "apachebench", clients, seed, warmup=0, measure=requests, interface=interface)
     else:
@@ -90,7 +90,7 @@ def run_case(server: str, system: str, interface: str, clients: int, requests: i
 def _memory_child(clients: int, simulate_it: bool) -> dict:
     """In a child process: peak RSS (MiB) after simulating `clients` ApacheBench clients (or
     after the imports alone)."""
-    from .servers.nginx_bench import simulate
+    from .testbed.nginx import simulate
 
     served = 0
     if simulate_it:

@@ -37,10 +37,10 @@ def simulate_point(**config) -> dict:
     spec = isolated_spec(c["extra_trap_cycles"])
     t = time.process_time()
     if c["server"] == "memcached":
-        from .servers.memcached_bench import simulate
+        from .testbed.memcached import simulate
         row = simulate(c["system"], c["cores"], c["load"], c["seed"], interface=c["interface"], spec=spec)
     else:
-        from .servers.nginx_bench import simulate
+        from .testbed.nginx import simulate
         row = simulate(c["system"], c["cores"], "apachebench", c["load"], c["seed"], interface=c["interface"],
                        spec=spec)
     cpu = time.process_time() - t

@@ -4,7 +4,7 @@ import pytest
 import flexrepro
 from flexrepro.errors import ConfigError
 from flexrepro.platform import load_params
-from flexrepro.servers.microbench import null_call_cost
+from flexrepro.kernel.programs import null_call_cost
 
 BATCHES = (1, 2, 4, 8, 16, 32, 64)
 

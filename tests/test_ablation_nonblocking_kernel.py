@@ -7,7 +7,7 @@ from flexrepro.errors import ConfigError
 from flexrepro.kernel import FlexSC, Kernel, Message, Socket, load_costs
 from flexrepro.kernel.nonblocking import NonBlockingFlexSC, load_continuation_costs
 from flexrepro.platform import Machine, load_params, load_platform
-from flexrepro.servers.dormant_bench import dormant_cost
+from flexrepro.kernel.dormant import dormant_cost
 
 
 def _blocked_read(cls):

@@ -8,7 +8,7 @@ from flexrepro.errors import ConfigError
 from flexrepro.kernel import FlexSC, Kernel, load_costs
 from flexrepro.kernel.scale import park_dormant
 from flexrepro.platform import Machine, load_params, load_platform
-from flexrepro.servers.dormant_bench import dormant_cost
+from flexrepro.kernel.dormant import dormant_cost
 
 GRID = (100, 1_000, 10_000, 100_000)
 

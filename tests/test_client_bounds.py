@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from flexrepro.servers import memcached_bench, nginx_bench
+from flexrepro.testbed import memcached as memcached_testbed, nginx as nginx_testbed
 from flexrepro.workloads.network import client_bounds, load_client
 
 KEEPS_UP = 0.97      # throughput with the paper's client / with a client that never binds
@@ -16,8 +16,8 @@ def _unbound(tool):
 
 def _run(server, tool, cores, client=None):
     if server == "memcached":
-        return memcached_bench.simulate("flexsc", cores, 768, 1, warmup=3000, measure=4000, client=client)
-    return nginx_bench.simulate("flexsc", cores, tool, 256, 1, warmup=600, measure=2000, client=client)
+        return memcached_testbed.simulate("flexsc", cores, 768, 1, warmup=3000, measure=4000, client=client)
+    return nginx_testbed.simulate("flexsc", cores, tool, 256, 1, warmup=600, measure=2000, client=client)
 
 
 def test_the_bounds_name_the_papers_conditions():

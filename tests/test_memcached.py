@@ -3,7 +3,7 @@ import pytest
 
 from flexrepro.errors import ConfigError
 from flexrepro.servers.memcached import Cache, load_memcached
-from flexrepro.servers.memcached_bench import build, simulate
+from flexrepro.testbed.memcached import build, simulate
 from flexrepro.seeds import rng
 from flexrepro.workloads.mva import mva
 

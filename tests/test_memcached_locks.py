@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from flexrepro.servers.memcached import load_memcached
-from flexrepro.servers.memcached_bench import build, simulate
+from flexrepro.testbed.memcached import build, simulate
 from flexrepro.workloads.network import load_client, load_link
 
 RUN = {"warmup": 2000, "measure": 3000}

@@ -5,7 +5,7 @@ from flexrepro.errors import ConfigError
 from flexrepro.kernel import load_catalogue
 from flexrepro.kernel.netstack import load_netstack
 from flexrepro.platform import load_params
-from flexrepro.servers import memcached_bench, nginx_bench
+from flexrepro.testbed import memcached as memcached_testbed, nginx as nginx_testbed
 from flexrepro.servers.memcached import KERNEL_PROFILE as MC_KERNEL
 from flexrepro.servers.nginx import KERNEL_PROFILE as NG_KERNEL
 
@@ -13,9 +13,9 @@ AB = {"warmup": 200, "measure": 600}
 
 
 def test_per_connection_work_is_counted_under_apachebench_and_disappears_under_keepalive():
-    ab = nginx_bench.simulate("epoll", 1, "apachebench", 64, 1, **AB)
-    hp = nginx_bench.simulate("epoll", 1, "httperf", 10000, 1)
-    mc = memcached_bench.simulate("epoll", 1, 64, 1, warmup=300, measure=800)
+    ab = nginx_testbed.simulate("epoll", 1, "apachebench", 64, 1, **AB)
+    hp = nginx_testbed.simulate("epoll", 1, "httperf", 10000, 1)
+    mc = memcached_testbed.simulate("epoll", 1, 64, 1, warmup=300, measure=800)
     assert ab["tcp_connections_per_request"] == pytest.approx(1.0, abs=0.02)   # a connection per request
     assert hp["tcp_connections_per_request"] == pytest.approx(1 / 20, abs=0.02)  # 20 requests share one
     assert mc["tcp_connections_per_request"] == 0.0                            # opened before the window
@@ -24,8 +24,8 @@ def test_per_connection_work_is_counted_under_apachebench_and_disappears_under_k
 
 
 def test_interrupt_work_runs_on_the_interrupt_core():
-    one = memcached_bench.simulate("flexsc", 2, 64, 1, warmup=300, measure=800, irq="one")
-    rss = memcached_bench.simulate("flexsc", 2, 64, 1, warmup=300, measure=800, irq="rss")
+    one = memcached_testbed.simulate("flexsc", 2, 64, 1, warmup=300, measure=800, irq="one")
+    rss = memcached_testbed.simulate("flexsc", 2, 64, 1, warmup=300, measure=800, irq="rss")
     # FlexSC's user thread is on core 0: with every interrupt there, core 0 carries more
     assert one["util_core0"] - one["util_core1"] > rss["util_core0"] - rss["util_core1"]
     with pytest.raises(ConfigError, match="irq"):
@@ -34,9 +34,9 @@ def test_interrupt_work_runs_on_the_interrupt_core():
 
 def test_one_kernel_one_price_per_call():
     params = load_params()
-    mc, ng = memcached_bench.memcached_catalogue(params), nginx_bench.nginx_catalogue(params)
+    mc, ng = memcached_testbed.memcached_catalogue(params), nginx_testbed.nginx_catalogue(params)
     for call in ("read", "recv", "sendmsg", "writev", "accept", "close", "epoll_wait", "epoll_ctl", "eagain"):
-        if call in nginx_bench.CALLS + ("eagain",) and call in memcached_bench.NET_CALLS + ("eagain",):
+        if call in nginx_testbed.CALLS + ("eagain",) and call in memcached_testbed.NET_CALLS + ("eagain",):
             assert mc[call].instructions == pytest.approx(ng[call].instructions)
     assert mc["read"].profile == MC_KERNEL and ng["recv"].profile == NG_KERNEL
     assert params.profile("netstack").instructions > 0          # what Table 1 leaves over for nginx

@@ -9,7 +9,7 @@ import simpy
 from flexrepro.errors import ConfigError
 from flexrepro.kernel import Listener, Message, Socket
 from flexrepro.servers.nginx import HEADER, Cork, load_nginx
-from flexrepro.servers.nginx_bench import simulate
+from flexrepro.testbed.nginx import simulate
 from flexrepro.workloads import httperf as httperf_mod
 
 SMALL = dict(warmup=150, measure=400)
@@ -67,7 +67,7 @@ def test_keepalive_needs_fewer_calls():
 def test_httperf_counts_timeouts(monkeypatch):
     """An overloaded server with a short client timeout: every request is accounted for."""
     p = httperf_mod.load_httperf()
-    monkeypatch.setattr("flexrepro.servers.nginx_bench.load_httperf",
+    monkeypatch.setattr("flexrepro.testbed.nginx.load_httperf",
                         lambda: dataclasses.replace(p, timeout_s=0.002))
     r = simulate("epoll", 1, "httperf", 60000, seed=2, warmup=0.005, measure=0.02)
     assert r["timeouts"] > 0

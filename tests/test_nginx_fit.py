@@ -6,7 +6,7 @@ import pytest
 from flexrepro.calibration import nginx_fit
 from flexrepro.calibration.server_fit import TARGETS
 from flexrepro.platform import load_params
-from flexrepro.servers.nginx_bench import simulate
+from flexrepro.testbed.nginx import simulate
 
 
 def test_fitted_profiles_in_parameter_file():

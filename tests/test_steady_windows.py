@@ -2,7 +2,7 @@
 timers counted from where nginx starts them), and doubling it moves nothing that a verdict reads."""
 import pytest
 
-from flexrepro.servers.nginx_bench import ab_window, simulate
+from flexrepro.testbed.nginx import ab_window, simulate
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ mean of pread/pwrite (kernel), as data/servers/memcached.toml explains.
 from __future__ import annotations
 
 from ..servers.memcached import KERNEL_PROFILE, USER_PROFILE, load_memcached
-from ..servers.memcached_bench import simulate
+from ..testbed.memcached import simulate
 from .server_fit import ServerFit
 
 CONDITION = {"system": "epoll", "cores": 1, "connections": 768}

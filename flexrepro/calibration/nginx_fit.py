@@ -2,7 +2,7 @@
 
 Condition: nginx with epoll on 1 core, 256 concurrent ApacheBench clients
 (data/paper/atc11_claims.csv). Every call costs what it costs in memcached (one kernel,
-servers/one_kernel.py); the kernel instructions Table 1 still wants become the network
+kernel/pricing.py); the kernel instructions Table 1 still wants become the network
 stack's per-connection work (the `netstack` profile's instructions). The shapes are the
 calibrated Xalan (user) and pwrite (kernel, Figure 1's kernel), as data/servers/nginx.toml
 explains.
@@ -10,7 +10,7 @@ explains.
 from __future__ import annotations
 
 from ..servers.nginx import KERNEL_PROFILE, USER_PROFILE, load_nginx
-from ..servers.nginx_bench import simulate
+from ..testbed.nginx import simulate
 from .server_fit import ServerFit
 
 CONDITION = {"system": "epoll", "cores": 1, "workload": "apachebench", "load": 256}

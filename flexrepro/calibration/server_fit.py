@@ -3,7 +3,7 @@
 Fitted, four numbers per server:
 - `<server>_user.instructions`: user instructions of the server's code per request (split over
   its stages by data/servers/<server>.toml) -> user instructions per syscall;
-- kernel instructions per syscall, by ONE of (servers/one_kernel.py: one kernel, one price per
+- kernel instructions per syscall, by ONE of (kernel/pricing.py: one kernel, one price per
   call): memcached fits the length of a socket read() (`memcached_kernel.instructions`; every
   call keeps its catalogue ratio to it, in both servers); nginx, whose calls are then priced,
   fits what Table 1 leaves over as the network stack's per-connection work
@@ -110,7 +110,7 @@ class ServerFit:
             length, what = x[self.kernel_key], f"kernel instructions of one socket {self.kernel_call}() (fitted)"
             extra = ()
         else:
-            from ..servers.one_kernel import SCALE_PROFILE
+            from ..kernel.pricing import SCALE_PROFILE
             length = params.profile(SCALE_PROFILE).instructions
             what = f"kernel instructions of one socket {self.kernel_call}(), the common scale of {SCALE_PROFILE}"
             extra = (netstack_profile(params, x[self.kernel_key]),)

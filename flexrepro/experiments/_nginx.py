@@ -13,7 +13,7 @@ from ..config import Param, ParamSet
 from ..platform import MODELLED
 from ..scorecard import Verdict, within
 from ..steady import COLUMNS as STEADY
-from ..servers.nginx_bench import CALLS, INTERFACES, SYSTEMS, simulate
+from ..testbed.nginx import CALLS, INTERFACES, SYSTEMS, simulate
 
 CONCURRENCY = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 # Figure 9's offered rates: 2.5k steps from 10k to 70k, fine enough to place the knees the

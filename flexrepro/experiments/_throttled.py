@@ -13,7 +13,7 @@ request cycle in the window, and Little's law over the completed cycles would ov
 from __future__ import annotations
 
 from ..runtime.standstill import Standstill, watch
-from ..servers import memcached_bench, nginx_bench
+from ..testbed import memcached as memcached_testbed, nginx as nginx_testbed
 
 NAN = float("nan")
 NO_STANDSTILL = {"standstill": False, "standstill_at_s": NAN, "standstill_idle_s": NAN,
@@ -30,7 +30,7 @@ def _throttled(rt, requests: float = NAN) -> dict:
 
 def memcached(cores: int, connections: int, pages_per_core: int, seed: int, standstill_cycles: float,
               **kw) -> dict:
-    b = memcached_bench.build("flexsc", cores, connections, seed, pages_per_core=pages_per_core, **kw)
+    b = memcached_testbed.build("flexsc", cores, connections, seed, pages_per_core=pages_per_core, **kw)
     rt = b.server.rt
     watch(rt, standstill_cycles)
     try:
@@ -54,7 +54,7 @@ def nginx(cores: int, concurrency: int, pages_per_core: int, seed: int, standsti
         watch(server.rt, standstill_cycles)
 
     try:
-        row = nginx_bench.simulate("flexsc", cores, "apachebench", concurrency, seed,
+        row = nginx_testbed.simulate("flexsc", cores, "apachebench", concurrency, seed,
                                    pages_per_core=pages_per_core, prepare=prepare, **kw)
     except Standstill as s:
         return {**_keep({}), **_throttled(held["rt"]), **s.diagnostic}

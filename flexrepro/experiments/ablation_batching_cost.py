@@ -9,7 +9,7 @@ BATCHES = [1, 2, 4, 8, 16, 32, 64]
 
 def run_point(config: dict, seed: int) -> dict:
     from ..platform import load_params
-    from ..servers.microbench import null_call_cost
+    from ..kernel.programs import null_call_cost
     r = null_call_cost(config["placement"], config["batch_size"], load_params(), rounds=config["rounds"])
     return {"ns_per_call": r["ns_per_call"], "cycles_per_call": r["cycles_per_call"],
             "ipis_per_batch": r["ipis_per_batch"], "flexsc_waits_per_batch": r["flexsc_waits_per_batch"]}

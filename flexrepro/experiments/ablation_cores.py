@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from ..config import Param, ParamSet
 from ..registry import Experiment, register
-from ..servers import memcached_bench, nginx_bench
+from ..testbed import memcached as memcached_testbed, nginx as nginx_testbed
 from ..kernel.netstack import IRQ_MODES
 from ..workloads.network import ClientParams, LinkParams, load_client, load_link
 
@@ -52,14 +52,14 @@ def _row(row: dict, keep: tuple[str, ...], cores: int) -> dict:
 
 def run_memcached(config: dict, seed: int) -> dict:
     link, client = scaled_testbed("memslap", config["client_scale"], config["link_gbps"])
-    row = memcached_bench.simulate(config["system"], config["cores"], config["connections"], seed,
+    row = memcached_testbed.simulate(config["system"], config["cores"], config["connections"], seed,
                                    link=link, client=client, irq=config["irq"])
     return _row(row, MEMCACHED_KEEP, config["cores"])
 
 
 def run_nginx(config: dict, seed: int) -> dict:
     link, client = scaled_testbed("apachebench", config["client_scale"], config["link_gbps"])
-    row = nginx_bench.simulate(config["system"], config["cores"], "apachebench", config["concurrency"], seed,
+    row = nginx_testbed.simulate(config["system"], config["cores"], "apachebench", config["concurrency"], seed,
                                link=link, client=client, irq=config["irq"])
     return _row(row, NGINX_KEEP, config["cores"])
 

@@ -23,7 +23,7 @@ from ..errors import ConfigError
 from ..kernel.pages import ENTRIES_PER_PAGE
 from ..kernel.scale import ScanMeter, park_dormant
 from ..registry import Experiment, register
-from ..servers import memcached_bench, nginx_bench
+from ..testbed import memcached as memcached_testbed, nginx as nginx_testbed
 
 CONNECTIONS = [100, 1_000, 10_000, 100_000]
 KEEP = ("throughput_rps", "mean_latency_s", "syscalls_per_request", "user_cpi", "kernel_cpi", "mean_batch",
@@ -66,11 +66,11 @@ def run_point(config: dict, seed: int) -> dict:
         held["meter"], held["rt"] = ScanMeter(server.rt.fsc), server.rt
 
     if config["server"] == "memcached":
-        b = memcached_bench.build("flexsc", 1, active, seed, interface=config["interface"], pages_per_core=pages)
+        b = memcached_testbed.build("flexsc", 1, active, seed, interface=config["interface"], pages_per_core=pages)
         prepare(b.server)
         row = b.run()
     else:
-        row = nginx_bench.simulate("flexsc", 1, "apachebench", active, seed, interface=config["interface"],
+        row = nginx_testbed.simulate("flexsc", 1, "apachebench", active, seed, interface=config["interface"],
                                    pages_per_core=pages, prepare=prepare)
     return {**{k: row[k] for k in KEEP}, "dormant": dormant, "dormant_share": dormant / config["connections"],
             **_scan_columns(held["meter"], held["rt"], row)}

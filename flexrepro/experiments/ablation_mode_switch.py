@@ -19,7 +19,7 @@ from dataclasses import replace
 from ..config import Param, ParamSet
 from ..platform import PlatformSpec, load_params, load_platform
 from ..registry import Experiment, register
-from ..servers import memcached_bench, nginx_bench
+from ..testbed import memcached as memcached_testbed, nginx as nginx_testbed
 
 EXTRA_CYCLES = [0, 200, 500, 1000, 2000]
 KEEP = ("throughput_rps", "mean_latency_s", "syscalls_per_request", "sync_syscalls_per_request",
@@ -45,13 +45,13 @@ def _row(row: dict, spec: PlatformSpec) -> dict:
 
 def run_point(config: dict, seed: int) -> dict:
     spec = isolated_spec(config["extra_trap_cycles"])
-    return _row(memcached_bench.simulate(config["system"], config["cores"], config["connections"], seed,
+    return _row(memcached_testbed.simulate(config["system"], config["cores"], config["connections"], seed,
                                          spec=spec), spec)
 
 
 def run_nginx(config: dict, seed: int) -> dict:
     spec = isolated_spec(config["extra_trap_cycles"])
-    return _row(nginx_bench.simulate(config["system"], config["cores"], "apachebench", config["concurrency"],
+    return _row(nginx_testbed.simulate(config["system"], config["cores"], "apachebench", config["concurrency"],
                                      seed, spec=spec), spec)
 
 

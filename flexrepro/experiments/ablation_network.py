@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from ..config import Param, ParamSet
 from ..registry import Experiment, register
-from ..servers import nginx_bench
+from ..testbed import nginx as nginx_testbed
 from .ablation_cores import NGINX_KEEP, SYSTEM, _row, scaled_testbed
 
 
 def run_point(config: dict, seed: int) -> dict:
     link, client = scaled_testbed("apachebench", config["client_scale"], config["link_gbps"])
-    row = nginx_bench.simulate(config["system"], config["cores"], "apachebench", config["concurrency"], seed,
+    row = nginx_testbed.simulate(config["system"], config["cores"], "apachebench", config["concurrency"], seed,
                                link=link, client=client)
     return _row(row, NGINX_KEEP, config["cores"])
 

@@ -1,7 +1,7 @@
 """Beyond the paper (Section 7): a non-blocking kernel with one syscall thread, simulated,
 against FlexSC's one syscall thread per entry, from 10^2 to 10^6 outstanding calls.
 
-The server of `ablation_scaling` (`flexrepro.servers.dormant_bench`): `outstanding_calls -
+The server of `ablation_scaling` (`flexrepro.kernel.dormant`): `outstanding_calls -
 active_calls` reads parked on dormant connections, `active_calls` connections served in
 rounds -- but each read is posted *before* its request arrives (libflexsc keeps a read
 outstanding on every connection), so active reads block. FlexSC parks the syscall thread
@@ -24,7 +24,7 @@ MEASURED = ("syscall_threads", "dormant_calls", "thread_switches_per_call", "con
 def run_point(config: dict, seed: int) -> dict:
     from ..kernel import load_costs
     from ..platform import load_params, load_platform
-    from ..servers.dormant_bench import dormant_cost
+    from ..kernel.dormant import dormant_cost
     r = dormant_cost(config["interface"], config["outstanding_calls"], load_params(),
                      active_calls=config["active_calls"], rounds=config["rounds"], kernel=config["kernel"],
                      early_reads=True, data_delay=config["data_delay_cycles"])

@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..config import Param, ParamSet
 from ..errors import ConfigError
 from ..registry import Experiment, register
-from ..servers import memcached_bench, nginx_bench
+from ..testbed import memcached as memcached_testbed, nginx as nginx_testbed
 from .ablation_cores import CLIENT_SCALE, LINK_GBPS, scaled_testbed
 
 KEEP = ("throughput_rps", "mean_latency_s", "syscalls_per_request", "user_ipc", "kernel_ipc", "mean_batch",
@@ -30,12 +30,12 @@ def run_point(config: dict, seed: int) -> dict:
     cores, c = config["cores"], config["connections"]
     if config["server"] == "memcached":
         link, client = scaled_testbed("memslap", config["client_scale"], config["link_gbps"])
-        row = memcached_bench.simulate(system, cores, c, seed, link=link, client=client, policy=policy,
-                                       pages_per_core=memcached_bench.pages_for(c, 1))
+        row = memcached_testbed.simulate(system, cores, c, seed, link=link, client=client, policy=policy,
+                                       pages_per_core=memcached_testbed.pages_for(c, 1))
     else:
         link, client = scaled_testbed("apachebench", config["client_scale"], config["link_gbps"])
-        row = nginx_bench.simulate(system, cores, "apachebench", c, seed, link=link, client=client, policy=policy,
-                                   pages_per_core=nginx_bench.pages_for(c, 1))
+        row = nginx_testbed.simulate(system, cores, "apachebench", c, seed, link=link, client=client, policy=policy,
+                                   pages_per_core=nginx_testbed.pages_for(c, 1))
     out = {k: row[k] for k in KEEP}
     util = [row[f"util_core{i}"] for i in range(cores)]
     out["util_mean"] = sum(util) / cores

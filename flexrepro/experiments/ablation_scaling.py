@@ -2,7 +2,7 @@
 outstanding call, from 10^2 to 10^6 outstanding calls.
 
 A server holds `outstanding_calls - active_calls` reads parked on dormant connections and
-serves `active_calls` active ones (`flexrepro.servers.dormant_bench`). Per completed call:
+serves `active_calls` active ones (`flexrepro.kernel.dormant`). Per completed call:
 the cycles spent finding work and completions — linear scans of the syscall pages by the
 user's polls and the kernel's claims, or ring operations — and the syscall threads FlexSC
 keeps alive (one per entry, 10 KiB each) against the machine's memory and the PID limit.
@@ -25,7 +25,7 @@ MEASURED = ("scan_cycles_per_call", "user_scan_cycles_per_call", "kernel_scan_cy
 def run_point(config: dict, seed: int) -> dict:
     from ..kernel import load_costs
     from ..platform import load_params
-    from ..servers.dormant_bench import dormant_cost
+    from ..kernel.dormant import dormant_cost
     r = dormant_cost(config["interface"], config["outstanding_calls"], load_params(),
                      active_calls=config["active_calls"], rounds=config["rounds"], policy=config["policy"],
                      cores=config["cores"], user_instructions=config["user_instructions"])

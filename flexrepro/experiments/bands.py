@@ -22,7 +22,7 @@ import pandas as pd
 from .. import paths
 from ..config import Param, ParamSet
 from ..registry import Experiment, register
-from ..servers import memcached_bench, nginx_bench
+from ..testbed import memcached as memcached_testbed, nginx as nginx_testbed
 from ..workloads.network import load_client
 
 # point -> (client tool, where, {claim: flexsc/epoll metric})
@@ -56,8 +56,8 @@ def cases() -> list[str]:
 
 def _simulate(tool: str, system: str, where: dict, seed: int, client) -> dict:
     if tool == "memslap":
-        return memcached_bench.simulate(system, where["cores"], where["load"], seed, client=client)
-    return nginx_bench.simulate(system, where["cores"], tool, where["load"], seed, client=client)
+        return memcached_testbed.simulate(system, where["cores"], where["load"], seed, client=client)
+    return nginx_testbed.simulate(system, where["cores"], tool, where["load"], seed, client=client)
 
 
 def run_point(config: dict, seed: int) -> list[dict]:

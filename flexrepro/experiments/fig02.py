@@ -7,7 +7,7 @@ from ..registry import Experiment, register
 
 def run_point(config: dict, seed: int) -> list[dict]:
     from ..platform import load_params
-    from ..servers.microbench import status_transitions
+    from ..kernel.programs import status_transitions
     rows = [{"kind": "layout", **r} for r in entry_layout()]
     observed = {(r["from"], r["to"]): r["count"] for r in status_transitions(load_params())}
     for a, b, by in TRANSITIONS:

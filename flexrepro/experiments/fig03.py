@@ -5,7 +5,7 @@ from ..registry import Experiment, register
 
 def run_point(config: dict, seed: int) -> list[dict]:
     from ..platform import load_params
-    from ..servers.microbench import timeline
+    from ..kernel.programs import timeline
     return timeline(config["mode"], load_params(), iterations=config["iterations"],
                     user_instructions=config["user_instructions"], call=config["call"], batch=config["batch"])
 

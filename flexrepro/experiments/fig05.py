@@ -13,7 +13,7 @@ from .. import reference
 from ..config import Param, ParamSet
 from ..registry import Experiment, register
 from ..scorecard import Verdict, claim_check, within
-from ..servers.memcached_bench import INTERFACES, SYSTEMS, simulate
+from ..testbed.memcached import INTERFACES, SYSTEMS, simulate
 from ..stats import mean_ci
 from ..steady import COLUMNS as STEADY
 from ._compare import ratio

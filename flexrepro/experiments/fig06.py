@@ -12,7 +12,7 @@ from ..config import Param, ParamSet
 from ..platform import MODELLED
 from ..registry import Experiment, register
 from ..scorecard import Verdict, claim_check, within
-from ..servers.memcached_bench import INTERFACES, SYSTEMS, simulate
+from ..testbed.memcached import INTERFACES, SYSTEMS, simulate
 from ..stats import mean_ci
 
 MODES = ("user", "kernel")

@@ -5,7 +5,7 @@ httperf as the paper configured it: HTTP/1.1, 20 requests per connection, files 
 Each point: 15 ms of warm-up, then a 30 ms measured window; 5 seeds (the session log's
 files are drawn at random). Multi-worker epoll points start httperf at a random phase of
 nginx's accept-mutex timer and open the window only once every worker has accepted (up to
-two accept_mutex_delay), so they simulate up to ~1 s more (nginx_bench.simulate). The knee of a curve is the highest offered rate the server still
+two accept_mutex_delay), so they simulate up to ~1 s more (nginx_testbed.simulate). The knee of a curve is the highest offered rate the server still
 follows: served >= 95% of offered.
 """
 from __future__ import annotations

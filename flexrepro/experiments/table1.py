@@ -14,8 +14,8 @@ from .. import reference
 from ..config import Param, ParamSet
 from ..registry import Experiment, register
 from ..scorecard import Verdict, claim_check, within
-from ..servers.memcached_bench import simulate as simulate_memcached
-from ..servers.nginx_bench import simulate as simulate_nginx
+from ..testbed.memcached import simulate as simulate_memcached
+from ..testbed.nginx import simulate as simulate_nginx
 from ..stats import mean_ci
 
 METRICS = ("syscalls_per_request", "user_instructions_per_syscall", "user_ipc",

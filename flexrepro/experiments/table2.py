@@ -26,8 +26,9 @@ from .. import reference
 from ..config import ParamSet
 from ..registry import Experiment, register
 
-SERVERS_DIR = Path(__file__).resolve().parents[1] / "servers"
-PORTS = {"memcached": ("memcached.py", "memcached_bench.py"), "nginx": ("nginx.py", "nginx_bench.py")}
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+# each port: the server and the testbed that picks its version
+PORTS = {"memcached": ("servers/memcached.py", "testbed/memcached.py"), "nginx": ("servers/nginx.py", "testbed/nginx.py")}
 MARKERS = {"epoll": {"EpollRuntime", "Epoll"}, "flexsc": {"LibFlexSC", "FlexSC"}}
 
 
@@ -71,7 +72,7 @@ def classify(defs: dict[str, ast.AST]) -> dict[str, str]:
     return kind
 
 
-def measure(files: tuple[str, ...], directory: Path = SERVERS_DIR) -> dict:
+def measure(files: tuple[str, ...], directory: Path = PACKAGE_DIR) -> dict:
     specific = {"epoll": [], "flexsc": []}
     switch = total = 0
     touched = set()
@@ -112,7 +113,7 @@ def run_point(config: dict, seed: int) -> list[dict]:
     t = reference.load("table2")
     rows = [{"source": "paper", **r} for r in t.to_dict("records")]
     for server, files in PORTS.items():
-        if all((SERVERS_DIR / f).exists() for f in files):
+        if all((PACKAGE_DIR / f).exists() for f in files):
             rows.append({"source": "this model", "server": server, **measure(files)})
     return rows
 

@@ -8,7 +8,7 @@ The model's call names are mapped to the names strace prints for the same call o
 (glibc's accept is accept4, recv is recvfrom, open is openat, fstat is newfstatat)."""
 from __future__ import annotations
 
-from ..servers import memcached_bench, nginx_bench
+from ..testbed import memcached as memcached_testbed, nginx as nginx_testbed
 
 LINUX_NAME = {"accept": "accept4", "recv": "recvfrom", "open": "openat", "fstat": "newfstatat"}
 HTTPERF_RATE = 45000.0      # requests/s: twice the model's 1-core knee (22.5k) -- saturated, as ab keeps a server
@@ -19,15 +19,15 @@ def model_mix(workload: str, concurrency: int) -> dict:
     """{"calls": {linux name: calls/request}, "eagain_per_request", "hit_ratio"}."""
     if workload in ("ab", "ab-keepalive"):
         if workload == "ab":
-            row = nginx_bench.simulate("epoll", 1, "apachebench", concurrency, SEED)
+            row = nginx_testbed.simulate("epoll", 1, "apachebench", concurrency, SEED)
         else:
-            row = nginx_bench.simulate("epoll", 1, "httperf", HTTPERF_RATE, SEED)
-        calls = {LINUX_NAME.get(c, c): row[f"calls_{c}_per_request"] for c in nginx_bench.CALLS}
+            row = nginx_testbed.simulate("epoll", 1, "httperf", HTTPERF_RATE, SEED)
+        calls = {LINUX_NAME.get(c, c): row[f"calls_{c}_per_request"] for c in nginx_testbed.CALLS}
         return {"calls": calls, "eagain_per_request": row["eagain_per_request"], "hit_ratio": float("nan")}
-    bench = memcached_bench.build("epoll", 1, concurrency, SEED)
+    bench = memcached_testbed.build("epoll", 1, concurrency, SEED)
     row = bench.run()
     n = row["requests"]
-    calls = {name: 0.0 for name in memcached_bench.NET_CALLS}
+    calls = {name: 0.0 for name in memcached_testbed.NET_CALLS}
     for (name, _mode), c in bench.kernel.counters.syscalls.items():
         calls[name] = calls.get(name, 0.0) + c / n
     calls = {LINUX_NAME.get(c, c): v for c, v in calls.items()}

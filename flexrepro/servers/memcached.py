@@ -36,6 +36,7 @@ import numpy as np
 from .. import paths
 from ..errors import ConfigError
 from ..kernel import Listener, Message, Socket
+from ..platform import ModelParams, load_params
 from ..runtime.epoll import EpollRuntime
 from ..runtime.libflexsc import LibFlexSC
 
@@ -57,7 +58,7 @@ class MemcachedParams:
     spin_cycles: float
     max_events: int
     handoff_bytes: int
-    user_instructions: float = 7500.0   # per request (get miss), fitted by calibration.memcached_fit
+    user_instructions: float   # per request (get miss); fitted (calibration), read from params.json
 
     def __post_init__(self):
         if set(self.stages) != set(STAGES) or abs(sum(self.stages.values()) - 1) > 1e-9:
@@ -80,19 +81,23 @@ class MemcachedParams:
 
 
 def load_memcached(path: str | Path = DATA, user_instructions: float | None = None,
-                   locks: str | Path = LOCKS) -> MemcachedParams:
+                   locks: str | Path = LOCKS, params: ModelParams | None = None) -> MemcachedParams:
+    """The shape from `path` and `locks`; the per-request total is `user_instructions` or else
+    the fitted one of `params` (default: the calibrated data/calibration/params.json)."""
     with open(path, "rb") as f:
         t = tomllib.load(f)
     with open(locks, "rb") as f:
         lk = tomllib.load(f)
     c = t["cache"]
     items = (c["memory_mib"] * 2**20 // c["slab_page_bytes"]) * (c["slab_page_bytes"] // c["item_slab_bytes"])
-    kw = {} if user_instructions is None else {"user_instructions": user_instructions}
+    if user_instructions is None:
+        user_instructions = (params or load_params()).profile(USER_PROFILE).instructions
     return MemcachedParams(
         cache_items=int(items), stages=dict(t["stages"]), ops=dict(t["ops"]),
         sections={op: tuple((float(i), int(n)) for i, n in v) for op, v in lk["sections"].items()},
         spin_cycles=float(lk["mutex"]["spin_cycles"]),
-        max_events=t["dispatch"]["max_events"], handoff_bytes=t["master"]["handoff_bytes"], **kw)
+        max_events=t["dispatch"]["max_events"], handoff_bytes=t["master"]["handoff_bytes"],
+        user_instructions=user_instructions)
 
 
 class Cache:

@@ -37,6 +37,7 @@ from .. import paths
 from ..errors import ConfigError
 from ..kernel import EAGAIN, Epoll, File, Listener, Message, Socket
 from ..kernel.epoll import ADD, DEL
+from ..platform import ModelParams, load_params
 from ..runtime.base import Completion, Op, Runtime
 from ..runtime.libflexsc import LibFlexSC
 
@@ -59,8 +60,8 @@ class NginxParams:
     server_version: str
     content_type: str
     log_format: str
-    posted_accepts: int = 1
-    user_instructions: float = 17500.0   # per ApacheBench request, fitted by calibration.nginx_fit
+    user_instructions: float   # per ApacheBench request; fitted (calibration), read from params.json
+    posted_accepts: int
 
     def __post_init__(self):
         if set(self.stages) != set(STAGES) or any(not v >= 0 for v in self.stages.values()):
@@ -98,15 +99,20 @@ class NginxParams:
         return len(line) + 1
 
 
-def load_nginx(path: str | Path = DATA, user_instructions: float | None = None) -> NginxParams:
+def load_nginx(path: str | Path = DATA, user_instructions: float | None = None,
+               params: ModelParams | None = None) -> NginxParams:
+    """The shape from `path`; the per-request total is `user_instructions` or else the fitted
+    one of `params` (default: the calibrated data/calibration/params.json)."""
     with open(path, "rb") as f:
         t = tomllib.load(f)
     c = t["config"]
-    kw = {} if user_instructions is None else {"user_instructions": user_instructions}
+    if user_instructions is None:
+        user_instructions = (params or load_params()).profile(USER_PROFILE).instructions
     return NginxParams(stages=dict(t["stages"]), tcp_nopush=c["tcp_nopush"], tcp_nodelay=c["tcp_nodelay"],
                        accept_mutex_delay_s=c["accept_mutex_delay_s"], epoll_events=c["epoll_events"],
                        server_version=c["server_version"], content_type=c["content_type"],
-                       log_format=c["log_format"], posted_accepts=t["libflexsc"]["posted_accepts"], **kw)
+                       log_format=c["log_format"], posted_accepts=t["libflexsc"]["posted_accepts"],
+                       user_instructions=user_instructions)
 
 
 class Cork:

@@ -9,8 +9,8 @@ kernel code profile (base CPI and shape, fitted or named in data/servers/<server
 """
 from __future__ import annotations
 
-from ..kernel import Kernel, Listener, load_catalogue
-from ..kernel.netstack import PROFILE as NETSTACK_PROFILE, NetStack, load_netstack
+from . import Kernel, Listener, load_catalogue
+from .netstack import PROFILE as NETSTACK_PROFILE, NetStack, load_netstack
 from ..platform import ModelParams
 
 SCALE_PROFILE = "memcached_kernel"     # its `instructions`: the fitted length of one socket read()

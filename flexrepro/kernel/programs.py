@@ -14,7 +14,7 @@ from __future__ import annotations
 import simpy
 
 from ..errors import ConfigError
-from ..kernel import FlexSC, Kernel
+from . import FlexSC, Kernel
 
 PLACEMENTS = ("sync", "same_core", "remote_core")
 WARM_INSTRUCTIONS = 1e9     # user code run before measuring: long enough to warm every structure
@@ -125,8 +125,8 @@ def status_transitions(params) -> list[dict]:
     """Every status transition of Figure 2's state machine, observed in a short run:
     calls that complete, a read that parks then gets data, a parked read that is cancelled,
     a call cancelled before it was issued, and a cancel that loses the race."""
-    from ..kernel import Socket, Message
-    from ..kernel.pages import STATUS_NAMES
+    from . import Socket, Message
+    from .pages import STATUS_NAMES
     env = simpy.Environment()
     k = Kernel(env, _machine(params, 1), params)
     th = k.thread(0, "xalan")

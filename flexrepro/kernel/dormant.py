@@ -18,10 +18,10 @@ from __future__ import annotations
 import simpy
 
 from ..errors import ConfigError
-from ..kernel import FlexSC, Kernel, Message, Socket
-from ..kernel.pages import ENTRIES_PER_PAGE, ENTRY_DTYPE
-from ..kernel.nonblocking import NonBlockingFlexSC
-from ..kernel.scale import ScanMeter, park_dormant
+from . import FlexSC, Kernel, Message, Socket
+from .pages import ENTRIES_PER_PAGE, ENTRY_DTYPE
+from .nonblocking import NonBlockingFlexSC
+from .scale import ScanMeter, park_dormant
 
 POLICIES = ("batching", "dynamic")
 KERNELS = {"flexsc": FlexSC, "nonblocking": NonBlockingFlexSC}
