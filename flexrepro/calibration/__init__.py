@@ -23,7 +23,7 @@ from .. import paths
 from ..atomic import write_text
 from ..errors import FlexreproError
 from ..platform import ModelParams
-from ..platform.params import PARAMS_FILE, _load
+from ..platform.params import PARAMS_FILE, reload
 from . import platform_fit
 
 __all__ = ["REL_TOL", "ABS_TOL", "Calibration", "CalibrationDrift", "calibrate", "differences",
@@ -142,6 +142,6 @@ def calibrate(out: str | Path | None = None, write: bool = False, quick: bool = 
     replaced = False
     if write:
         write_text(committed, text)
-        _load.cache_clear()
+        reload()                       # later load_params() calls see the new file
         replaced = True
     return Calibration(params, reports, written, committed, diffs, replaced)

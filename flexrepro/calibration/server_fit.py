@@ -30,7 +30,7 @@ from .. import paths, reference
 from ..atomic import write_text
 from ..kernel.netstack import PROFILE as NETSTACK, load_netstack
 from ..platform import CodeProfile, ModelParams
-from ..platform.params import PARAMS_FILE, _load
+from ..platform.params import PARAMS_FILE, reload
 from ..seeds import ROOT_SEED
 
 TARGETS = ("user_instructions_per_syscall", "user_ipc", "kernel_instructions_per_syscall", "kernel_ipc")
@@ -161,5 +161,5 @@ class ServerFit:
         doc = json.loads(Path(path).read_text())
         params, report = self.fit(ModelParams.from_dict(doc))
         write_text(path, to_json(params, {**doc.get("fit", {}), self.server: report}))
-        _load.cache_clear()
+        reload()                       # later load_params() calls see the new file
         return params, report

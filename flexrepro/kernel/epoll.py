@@ -29,26 +29,29 @@ class Epoll(_Readiness):
             if obj in self.interest:
                 return -17                # EEXIST
             self.interest.add(obj)
-            obj.watch(self._on_ready)
+            obj.watch(self.report)
             if obj.readable:
-                self._on_ready(obj)
+                self.report(obj)
             return 0
         if op == MOD:
             if obj not in self.interest:
                 return -2                 # ENOENT
             if obj.readable:
-                self._on_ready(obj)       # MOD re-arms: a readable fd is reported again
+                self.report(obj)       # MOD re-arms: a readable fd is reported again
             return 0
         if op == DEL:
             if obj not in self.interest:
                 return -2
             self.interest.discard(obj)
-            obj.unwatch(self._on_ready)
+            obj.unwatch(self.report)
             self._ready.pop(obj, None)
             return 0
         raise ValueError(f"epoll_ctl: op {op!r}; allowed: {ADD}, {MOD}, {DEL}")
 
-    def _on_ready(self, obj) -> None:
+    def report(self, obj) -> None:
+        """`obj` became (or still is) readable: queue it for the next epoll_wait if it is in the
+        interest set (the watch callback; nginx also calls it for its level-triggered listening
+        socket while the accept backlog is non-empty)."""
         if getattr(obj, "closed", False):
             self.forget(obj)              # close() removes the descriptor from the set
             return

@@ -72,6 +72,12 @@ def load_params(path: str | Path = PARAMS_FILE) -> ModelParams:
     return _load(str(path))
 
 
+def reload() -> None:
+    """Forget the parameters read so far: the next `load_params()` reads its file again (after
+    a calibration replaced it)."""
+    _load.cache_clear()
+
+
 @lru_cache(maxsize=None)
 def _load(path: str) -> ModelParams:
     p = Path(path)

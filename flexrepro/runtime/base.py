@@ -30,7 +30,7 @@ class Completion:
 
 @dataclass(slots=True)
 class Op:
-    kind: str                     # "user" | "call"
+    kind: str                     # "user" | "call" | "step" (see `step`)
     name: str = ""
     args: tuple = ()
     conn: Any = None
@@ -38,6 +38,13 @@ class Op:
     instructions: float = 0.0
     profile: str | None = None
     timeout: float | None = None
+    run: Callable | None = None   # a step's generator function
+
+
+def step(run: Callable, *args) -> Op:
+    """An operation of the event loop itself, not of a handler (e.g. attempting the call whose
+    descriptor epoll reported): the generator `run(*args)` runs in program order."""
+    return Op("step", args=args, run=run)
 
 
 class Runtime:
@@ -133,6 +140,8 @@ class Runtime:
                         instr += self._queue.popleft().instructions
                     self.stats["user_instructions"] += instr
                     yield from th.run_user(instr, op.profile)
+                elif op.kind == "step":
+                    yield from op.run(*op.args)
                 else:
                     yield from self._call(op)
             elif self._ready:

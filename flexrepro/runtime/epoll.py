@@ -14,7 +14,7 @@ from collections import deque
 
 from ..kernel import EAGAIN, Epoll, Kernel
 from ..kernel.epoll import ADD, DEL
-from .base import ETIMEDOUT, READINESS, Completion, Op, Runtime
+from .base import ETIMEDOUT, READINESS, Completion, Op, Runtime, step
 
 
 class EpollRuntime(Runtime):
@@ -33,10 +33,6 @@ class EpollRuntime(Runtime):
 
     def _call(self, op: Op):
         th = self.thread
-        if op.name == "_ready":               # a reported descriptor: attempt its waiting call
-            waiting_op, obj = op.args
-            yield from self._attempt(waiting_op, obj, now=True)
-            return
         if op.name in READINESS:
             obj = op.args[0]
             if (op.name != "accept" and self.eager_read) or obj in self.ready_flag:
@@ -78,8 +74,20 @@ class EpollRuntime(Runtime):
             self._complete(op, Completion(op.name, ETIMEDOUT), now=False)
         if self._ready:
             return
+        yield from self.before_wait()
         out = yield from self.thread.syscall("epoll_wait", self.ep, self.maxevents)
-        for obj in out.value or ():
+        yield from self.on_events(out.value or ())
+
+    # ------------------------------------------------------------ hooks of a server's own loop
+    def before_wait(self):
+        """Runs before each epoll_wait (a generator: it may make calls). nginx's workers take or
+        give up the accept mutex here (ngx_trylock_accept_mutex)."""
+        yield from ()
+
+    def on_events(self, events: list):
+        """What the descriptors epoll_wait reported start: by default each one's waiting call is
+        attempted, in the order reported (a generator: it may make calls)."""
+        for obj in events:
             self.stats["events"] += 1
             q = self.waiting.get(obj)
             if self.edge:
@@ -88,7 +96,7 @@ class EpollRuntime(Runtime):
                 op = q.popleft()
                 if not q:
                     del self.waiting[obj]
-                self._queue.append(Op("call", "_ready", (op, obj)))
+                self._queue.append(step(self._attempt, op, obj, True))
             elif not self.edge and obj in self.ep.interest:
                 # level-triggered and nobody wants it now: stop the reports until asked again
                 yield from self.thread.syscall("epoll_ctl", self.ep, DEL, obj)

@@ -14,8 +14,8 @@ the epoll runtime a call completes synchronously and its stage runs at once, so 
 costs nothing there.
 
 Runtime-specific (small):
-- `EpollWorker`: nginx's own epoll event module (ngx_epoll_module.c, ngx_event.c,
-  ngx_event_accept.c) in one worker process per core: connections edge-triggered and read
+- `EpollWorker`: the epoll runtime with nginx's own event module in its hooks (ngx_epoll_module.c,
+  ngx_event.c, ngx_event_accept.c), one worker process per core: connections edge-triggered and read
   greedily (NGX_USE_GREEDY_EVENT: a read keeps the ready flag until EAGAIN), the listening
   socket level-triggered with ONE accept per reported event (multi_accept off), and with
   more than one worker the accept mutex: each loop iteration a worker trylocks it, adds the
@@ -35,10 +35,11 @@ from pathlib import Path
 
 from .. import paths
 from ..errors import ConfigError
-from ..kernel import EAGAIN, Epoll, File, Listener, Message, Socket
+from ..kernel import EAGAIN, File, Listener, Message, Socket
 from ..kernel.epoll import ADD, DEL
 from ..platform import ModelParams, load_params
-from ..runtime.base import Completion, Op, Runtime
+from ..runtime.base import Completion, Op, Runtime, step
+from ..runtime.epoll import EpollRuntime
 from ..runtime.libflexsc import LibFlexSC
 
 DATA = paths.DATA / "servers" / "nginx.toml"
@@ -258,17 +259,20 @@ class AcceptMutex:
             self.holder = None
 
 
-class EpollWorker(Runtime):
-    """One nginx worker process on its core: ngx_process_events_and_timers with epoll."""
+class EpollWorker(EpollRuntime):
+    """One nginx worker process on its core: ngx_process_events_and_timers with epoll.
 
-    mode = "epoll"
+    The epoll loop's hooks carry nginx's own parts: `before_wait` takes or gives up the accept
+    mutex, `on_events` hands out the reported events (the listening socket's first, then the
+    mutex is released, then the connections'). Reads follow ngx_handle_read_event rather than
+    the generic loop: one read handler per connection (rev->handler), a ready flag (rev->ready)
+    cleared by EAGAIN or end of data."""
 
     def __init__(self, kernel, core: int, listener: Listener, mutex: AcceptMutex | None, params: NginxParams):
-        super().__init__(kernel, core, USER_PROFILE, name=f"worker{core}")
-        self.ep = Epoll(self.env, edge=True)
+        super().__init__(kernel, core, USER_PROFILE, edge=True, maxevents=params.epoll_events, name=f"worker{core}")
         self.listener, self.mutex, self.p = listener, mutex, params
         self.accept_op: Op | None = None
-        self.waiting: dict[Socket, Op] = {}          # connection -> its read handler (rev->handler)
+        self.handlers: dict[Socket, Op] = {}         # connection -> its read handler (rev->handler)
         self.ready: set[Socket] = set()              # rev->ready
         self.listening = False                       # the listening socket is in this epoll set
         self.held = False
@@ -285,44 +289,46 @@ class EpollWorker(Runtime):
         if name == "accept":                         # the listening event's handler (armed once)
             self.accept_op = op
             return
-        if name == "_accept":                        # the listening socket was reported
-            out = yield from th.syscall("accept", self.listener, nonblock=True)
-            if out.ret != EAGAIN:                    # EAGAIN: another worker took the connection
-                self._complete(self.accept_op, Completion("accept", out.ret, out.value), now=True)
-            return
-        if name == "_unlock":
-            self.mutex.unlock(self)
-            self.held = False
-            return
-        if name == "_ready":
-            op = op.args[0]
-        elif name in ("read", "recv"):
+        if name in ("read", "recv"):
             sock = op.args[0]
             if sock not in self.ready:               # wait for epoll (ngx_handle_read_event)
                 if sock not in self.ep.interest:
                     yield from th.syscall("epoll_ctl", self.ep, ADD, sock)
-                self.waiting[sock] = op
+                self.handlers[sock] = op
                 return
-        else:
-            if name == "close":
-                self.ready.discard(op.args[0])
-                self.waiting.pop(op.args[0], None)
-            out = yield from th.syscall(name, *op.args)
-            self._complete(op, Completion(name, out.ret, out.value), now=True)
+            yield from self._read_ready(op)
             return
-        sock = op.args[0]                            # a read on a ready connection
-        out = yield from th.syscall(op.name, *op.args, nonblock=True)
+        if name == "close":
+            self.ready.discard(op.args[0])
+            self.handlers.pop(op.args[0], None)
+        out = yield from th.syscall(name, *op.args)
+        self._complete(op, Completion(name, out.ret, out.value), now=True)
+
+    def _read_ready(self, op: Op):
+        """A read on a connection known to be ready (a non-blocking attempt)."""
+        sock = op.args[0]
+        out = yield from self.thread.syscall(op.name, *op.args, nonblock=True)
         if out.ret == EAGAIN:
             self.ready.discard(sock)
-            self.waiting[sock] = op
+            self.handlers[sock] = op
             return
         if out.ret <= 0:
             self.ready.discard(sock)
         self._complete(op, Completion(op.name, out.ret, out.value), now=True)
 
-    def _idle(self):
-        if self._ready:
-            return
+    def _accept_reported(self):
+        """The listening socket was reported: accept one connection (multi_accept off)."""
+        out = yield from self.thread.syscall("accept", self.listener, nonblock=True)
+        if out.ret != EAGAIN:                        # EAGAIN: another worker took the connection
+            self._complete(self.accept_op, Completion("accept", out.ret, out.value), now=True)
+
+    def _unlock(self):
+        """ngx_shmtx_unlock once the events are handed out (shared memory: no call)."""
+        self.mutex.unlock(self)
+        self.held = False
+        yield from ()
+
+    def before_wait(self):
         th = self.thread
         if self.mutex is None or self.mutex.trylock(self):
             self.held = self.mutex is not None
@@ -333,27 +339,29 @@ class EpollWorker(Runtime):
             yield from th.syscall("epoll_ctl", self.ep, DEL, self.listener)
             self.listening = False
         if self.listening and self.listener.readable:
-            self.ep._on_ready(self.listener)         # level-triggered: reported while the backlog is non-empty
+            self.ep.report(self.listener)            # level-triggered: reported while the backlog is non-empty
         self._wait_serial += 1
         if self.mutex is not None and not self.held:
             serial = self._wait_serial
             self.env.timeout(self._delay).callbacks.append(lambda _: self._timer(serial))
-        out = yield from th.syscall("epoll_wait", self.ep, self.p.epoll_events)
+
+    def on_events(self, events: list):
         self._wait_serial += 1
         first, rest = [], []
-        for obj in out.value or ():
+        for obj in events:
             self.stats["events"] += 1
             if obj is self.listener:
                 if self.listening:
-                    first.append(Op("call", "_accept"))
+                    first.append(step(self._accept_reported))
             else:
                 self.ready.add(obj)
-                op = self.waiting.pop(obj, None)
+                op = self.handlers.pop(obj, None)
                 if op is not None:
-                    rest.append(Op("call", "_ready", (op,)))
+                    rest.append(step(self._read_ready, op))
         if self.held:
-            first.append(Op("call", "_unlock"))
+            first.append(step(self._unlock))
         self._queue.extend(first + rest)
+        yield from ()
 
     def _timer(self, serial: int) -> None:
         if serial == self._wait_serial:              # still in that epoll_wait: its timeout expires
