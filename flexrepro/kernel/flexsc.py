@@ -386,13 +386,18 @@ class FlexSC:
             claimer.overhead_cycles += self.k.costs.ipi_send_cycles
             self._ipi(w)
 
+    def count_parked(self, n: int) -> None:
+        """`n` more syscall threads sleep in a blocked call (also for reads parked in bulk,
+        kernel.scale.park_dormant)."""
+        self.parked += n
+        self.max_parked = max(self.max_parked, self.parked)
+
     def _park(self, idx: int, obj, core: int) -> None:
         """The call's syscall thread sleeps until `obj` is readable or a cancel signal arrives.
         (Callbacks, not a SimPy process: dormant calls may number in the millions.)"""
         ready, cancel_ev = obj.wait_readable(), self.env.event()
         self._cancel_ev[idx] = cancel_ev
-        self.parked += 1
-        self.max_parked = max(self.max_parked, self.parked)
+        self.count_parked(1)
 
         def wake(ev) -> None:
             if self._cancel_ev.get(idx) is not cancel_ev:

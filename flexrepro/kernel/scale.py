@@ -30,8 +30,7 @@ def park_dormant(fsc: FlexSC, n: int) -> None:
     if n == 0:
         return
     t.occupy_lowest(n)
-    fsc.parked += n
-    fsc.max_parked = max(fsc.max_parked, fsc.parked)
+    fsc.count_parked(n)
 
 
 class ScanMeter:

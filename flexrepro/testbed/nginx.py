@@ -140,7 +140,7 @@ def build(system: str, cores: int, workload: str, seed: int, *, concurrency: int
                        w0 if warmup is None else warmup, m0 if measure is None else measure, hp)
         keepalive, line, agent = True, f"GET {hp.request_path} HTTP/1.1", "httperf/0.9.0"
         # at most every session of the run open at once
-        conns = ceil(rate / hp.requests_per_connection * (tool._warmup + tool._measure) / spec.clock_ghz / 1e9)
+        conns = ceil(rate / hp.requests_per_connection * tool.run_cycles / spec.clock_ghz / 1e9)
     kw = dict(request_line=line, user_agent=agent)
     if system == "epoll":
         server = EpollNginx(r.kernel, ng, r.listener, cores, keepalive, **kw)

@@ -86,6 +86,11 @@ class Httperf(LoadGenerator):
         self._files = self._gaps = None
         self._fi = self._gi = _BLOCK
 
+    @property
+    def run_cycles(self) -> float:
+        """Warm-up plus measured window, in cycles."""
+        return self._warmup + self._measure
+
     def start(self) -> None:
         at(self.env, self._warmup, self._try_window)
         self._arrival()
