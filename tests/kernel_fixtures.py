@@ -5,7 +5,7 @@ so these tests run on a small hand-made parameter set with the calibrated file's
 """
 import simpy
 
-from flexrepro.kernel import Kernel
+from flexrepro.kernel import FlexSC, Kernel
 from flexrepro.platform import CodeProfile, Machine, ModelParams, load_platform
 
 KERNEL = ("null", "stat", "pread", "pwrite", "open_close", "mmap_munmap", "open_write_close")
@@ -28,3 +28,24 @@ def kernel(cores=1, trace=False, **kw):
     env = simpy.Environment()
     machine = Machine(load_platform(), params(), cores=cores)
     return Kernel(env, machine, params(), trace=trace, **kw)
+
+
+def flexsc(policy="batching", cores=1, trace=False, **kw):
+    """(kernel, user thread, FlexSC instance) on the synthetic parameters."""
+    k = kernel(cores=cores, trace=trace)
+    th = k.thread(0, "server_user")
+    return k, th, FlexSC(k, th, policy=policy, **kw)
+
+
+def drain(fsc, n, log=None):
+    """User loop: poll, free, flexsc_wait until n calls completed."""
+    got = []
+    while len(got) < n:
+        for idx in fsc.poll():
+            got.append((idx, fsc.ret(idx)))
+            if log is not None:
+                log.append((fsc.env.now, idx, fsc.ret(idx)))
+            fsc.free(idx)
+        if len(got) < n:
+            yield from fsc.wait()
+    return got

@@ -1,7 +1,7 @@
 """The identification ledger (data/ledger.csv): for every model parameter, its value and
 either the calibration data that identify it (`fitted`, `measured`) or, for an `assumption`,
 its plausible range and the reason. No ATC'11 Figure 5-10 result may identify anything
-(tests/test_ledger.py reads the file and checks).
+(tests/calibration/test_ledger.py reads the file and checks).
 
 Values come from the committed parameter file and the data files, so the ledger cannot drift
 from the model: `python -m flexrepro.calibration.ledger` rewrites data/ledger.csv after a

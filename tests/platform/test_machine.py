@@ -40,7 +40,7 @@ def test_kernel_call_slows_the_user_afterwards(setup):
 
 def test_trap_cycles_and_charging(setup):
     """After a long user run the trap pays entry/exit and both sides' full lost work
-    (platform.trap; tests/test_platform_trap.py checks the context dependence)."""
+    (platform.trap; tests/platform/test_trap.py checks the context dependence)."""
     spec, params = setup
     m = Machine(spec, params, cores=1)
     core = m.core(0)

@@ -22,7 +22,7 @@ from flexrepro.live import compare, deps, drivers, hits, procs
 from flexrepro.live.run import _check, run_live
 from flexrepro.live.strace import parse_summary
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SUMMARY = """\
 strace: Process 10476 attached
