@@ -55,7 +55,7 @@ def nginx(cores: int, concurrency: int, pages_per_core: int, seed: int, standsti
 
     try:
         row = nginx_testbed.simulate("flexsc", cores, "apachebench", concurrency, seed,
-                                   pages_per_core=pages_per_core, prepare=prepare, **kw)
+                                     pages_per_core=pages_per_core, prepare=prepare, **kw)
     except Standstill as s:
         return {**_keep({}), **_throttled(held["rt"]), **s.diagnostic}
     return {**_keep(row), **_throttled(held["rt"], row["requests"]), **NO_STANDSTILL}

@@ -53,14 +53,14 @@ def _row(row: dict, keep: tuple[str, ...], cores: int) -> dict:
 def run_memcached(config: dict, seed: int) -> dict:
     link, client = scaled_testbed("memslap", config["client_scale"], config["link_gbps"])
     row = memcached_testbed.simulate(config["system"], config["cores"], config["connections"], seed,
-                                   link=link, client=client, irq=config["irq"])
+                                     link=link, client=client, irq=config["irq"])
     return _row(row, MEMCACHED_KEEP, config["cores"])
 
 
 def run_nginx(config: dict, seed: int) -> dict:
     link, client = scaled_testbed("apachebench", config["client_scale"], config["link_gbps"])
     row = nginx_testbed.simulate(config["system"], config["cores"], "apachebench", config["concurrency"], seed,
-                               link=link, client=client, irq=config["irq"])
+                                 link=link, client=client, irq=config["irq"])
     return _row(row, NGINX_KEEP, config["cores"])
 
 

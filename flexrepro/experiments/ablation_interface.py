@@ -71,7 +71,7 @@ def run_point(config: dict, seed: int) -> dict:
         row = b.run()
     else:
         row = nginx_testbed.simulate("flexsc", 1, "apachebench", active, seed, interface=config["interface"],
-                                   pages_per_core=pages, prepare=prepare)
+                                     pages_per_core=pages, prepare=prepare)
     return {**{k: row[k] for k in KEEP}, "dormant": dormant, "dormant_share": dormant / config["connections"],
             **_scan_columns(held["meter"], held["rt"], row)}
 

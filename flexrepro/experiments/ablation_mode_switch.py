@@ -46,13 +46,13 @@ def _row(row: dict, spec: PlatformSpec) -> dict:
 def run_point(config: dict, seed: int) -> dict:
     spec = isolated_spec(config["extra_trap_cycles"])
     return _row(memcached_testbed.simulate(config["system"], config["cores"], config["connections"], seed,
-                                         spec=spec), spec)
+                                           spec=spec), spec)
 
 
 def run_nginx(config: dict, seed: int) -> dict:
     spec = isolated_spec(config["extra_trap_cycles"])
     return _row(nginx_testbed.simulate(config["system"], config["cores"], "apachebench", config["concurrency"],
-                                     seed, spec=spec), spec)
+                                       seed, spec=spec), spec)
 
 
 SYSTEM = Param("system", str, "epoll", choices=("epoll", "flexsc"), doc="epoll baseline or libflexsc")

@@ -18,7 +18,7 @@ from .ablation_cores import NGINX_KEEP, SYSTEM, _row, scaled_testbed
 def run_point(config: dict, seed: int) -> dict:
     link, client = scaled_testbed("apachebench", config["client_scale"], config["link_gbps"])
     row = nginx_testbed.simulate(config["system"], config["cores"], "apachebench", config["concurrency"], seed,
-                               link=link, client=client)
+                                 link=link, client=client)
     return _row(row, NGINX_KEEP, config["cores"])
 
 

@@ -31,11 +31,11 @@ def run_point(config: dict, seed: int) -> dict:
     if config["server"] == "memcached":
         link, client = scaled_testbed("memslap", config["client_scale"], config["link_gbps"])
         row = memcached_testbed.simulate(system, cores, c, seed, link=link, client=client, policy=policy,
-                                       pages_per_core=memcached_testbed.pages_for(c, 1))
+                                         pages_per_core=memcached_testbed.pages_for(c, 1))
     else:
         link, client = scaled_testbed("apachebench", config["client_scale"], config["link_gbps"])
         row = nginx_testbed.simulate(system, cores, "apachebench", c, seed, link=link, client=client, policy=policy,
-                                   pages_per_core=nginx_testbed.pages_for(c, 1))
+                                     pages_per_core=nginx_testbed.pages_for(c, 1))
     out = {k: row[k] for k in KEEP}
     util = [row[f"util_core{i}"] for i in range(cores)]
     out["util_mean"] = sum(util) / cores

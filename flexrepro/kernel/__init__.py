@@ -28,6 +28,10 @@ contract), `File(path, size)`, `Epoll`. Results: `kernel.counters` (`syscalls[(n
 cancel_lost / syscall_threads_created, `batches` {calls per kernel pass: passes}, `busy`
 {(core, domain): cycles}; `summary()`, `syscall_rows()`, `busy_rows(elapsed)`), `fsc.stats()`,
 `kernel.trace` (with `trace=True`), and the platform's `machine.counters()`.
+Beside the mechanisms: `pricing` (one price per call for every server, on the scale of a
+fitted socket read), and programs that run on the kernel directly, without a server:
+`programs` (null-call batching, Figure 3's timeline, Figure 2's status transitions) and
+`dormant` (Section 7's server with many dormant connections).
 Inputs: `data/kernel/syscalls.csv` (per call: profile, instructions, blocking; provenance)
 and `data/kernel/costs.toml` (switch, wake-up, IPI, scan, entry, spin, signal costs).
 """
