@@ -2,9 +2,8 @@
 import pytest
 
 import kernel_fixtures as kf
-from flexrepro.kernel import ENTRY_DTYPE, EntryStateError
+from flexrepro.kernel import ENTRY_DTYPE, EntryStateError, Socket
 from flexrepro.kernel.pages import CANCEL, SUBMITTED, SyscallPages, entry_layout
-from flexrepro.kernel import Socket
 
 
 def test_entry_is_figure2():

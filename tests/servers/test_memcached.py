@@ -132,3 +132,17 @@ def test_throughput_never_exceeds_the_client_machine():
     row = simulate("flexsc", 4, 384, 3)
     assert row["throughput_rps"] <= c.cores / c.per_request_s * 1.01
     assert row["window_throughput_rps"] == pytest.approx(row["throughput_rps"], rel=0.03)
+
+
+def test_user_instructions_default_to_the_fitted_value():
+    from flexrepro.platform import load_params
+    from flexrepro.servers.memcached import USER_PROFILE
+    assert load_memcached().user_instructions == load_params().profile(USER_PROFILE).instructions
+    assert load_memcached(user_instructions=1234.0).user_instructions == 1234.0
+
+
+def test_user_instructions_default_to_the_fitted_value():
+    from flexrepro.platform import load_params
+    from flexrepro.servers.memcached import USER_PROFILE
+    assert load_memcached().user_instructions == load_params().profile(USER_PROFILE).instructions
+    assert load_memcached(user_instructions=1234.0).user_instructions == 1234.0

@@ -121,3 +121,15 @@ def test_log_socket_is_a_sink():
     env = simpy.Environment()
     s = Socket(env)
     s.send(Message(10))          # the access log: bytes written, nothing delivered
+
+
+def test_user_instructions_default_to_the_fitted_value():
+    from flexrepro.platform import load_params
+    from flexrepro.servers.nginx import USER_PROFILE
+    assert load_nginx().user_instructions == load_params().profile(USER_PROFILE).instructions
+
+
+def test_user_instructions_default_to_the_fitted_value():
+    from flexrepro.platform import load_params
+    from flexrepro.servers.nginx import USER_PROFILE
+    assert load_nginx().user_instructions == load_params().profile(USER_PROFILE).instructions
