@@ -1,4 +1,6 @@
-"""Every notebook: committed without outputs, one `parameters` cell, runs with quick parameters."""
+"""Every notebook: committed without outputs, one `parameters` cell, public names only, no
+library logic, runs with quick parameters."""
+import ast
 import json
 from pathlib import Path
 
@@ -19,6 +21,77 @@ def test_committed_without_outputs(nb):
     cells = json.loads(nb.read_text())["cells"]
     dirty = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
     assert not dirty, f"{nb.name}: cells {dirty} carry outputs"
+
+
+def _code(nb: Path) -> list[ast.Module]:
+    cells = json.loads(nb.read_text())["cells"]
+    return [ast.parse("".join(c["source"])) for c in cells if c["cell_type"] == "code"]
+
+
+def private_uses(tree: ast.AST) -> list[str]:
+    """flexrepro modules or names a cell imports or reaches whose name starts with `_`."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("flexrepro"):
+            parts = node.module.split(".") + [a.name for a in node.names]
+            found += [f"from {node.module} import {a.name}" for a in node.names
+                      if any(p.startswith("_") for p in parts)]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("flexrepro")
+                      and any(p.startswith("_") for p in a.name.split("."))]
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id == "flexrepro":
+                found.append(f"flexrepro...{node.attr}")
+    return found
+
+
+# Library logic a notebook must call, not define: running claim checks and tabulating verdicts.
+LIBRARY_DEFS = {"verdicts", "claims_table", "checks", "evaluate", "score"}
+
+
+def library_defs(tree: ast.AST) -> list[str]:
+    """Functions a cell defines that are library logic: by name, or running a claim check."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            calls = {n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+                     for n in ast.walk(node) if isinstance(n, ast.Call)}
+            if node.name in LIBRARY_DEFS or calls & {"checks", "fn", "claim"}:
+                out.append(node.name)
+    return out
+
+
+@pytest.mark.parametrize("src, bad", [
+    ("from flexrepro.experiments._nginx import claims_table", 1),
+    ("from flexrepro.experiments import _nginx", 1),
+    ("import flexrepro.experiments._compare", 1),
+    ("import flexrepro\nflexrepro.reference._load('claims')", 1),
+    ("from flexrepro.scorecard import claims_table\nfrom flexrepro import reference", 0),
+])
+def test_private_use_detector(src, bad):
+    assert len(private_uses(ast.parse(src))) == bad
+
+
+def test_library_def_detector():
+    tree = ast.parse("def verdicts(ids, frames):\n    return [checks()[i].fn(frames) for i in ids]\n"
+                     "def run_claims(f):\n    return ck.fn(f)\n"
+                     "def claim_of(metric, cores):\n    return {1: 'F6-user-cpi-1core'}.get(cores)\n")
+    assert library_defs(tree) == ["verdicts", "run_claims"]
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_imports_public_names_only(nb):
+    used = [u for tree in _code(nb) for u in private_uses(tree)]
+    assert not used, f"{nb.name} reaches private names: {used}"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_defines_no_library_logic(nb):
+    defs = [d for tree in _code(nb) for d in library_defs(tree)]
+    assert not defs, f"{nb.name} defines library logic: {defs} (move it into flexrepro)"
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
