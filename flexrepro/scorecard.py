@@ -20,9 +20,10 @@ from typing import Callable
 
 import pandas as pd
 
-from . import reference, registry
+from . import reference
+from .harness import registry
 from .claims import Check, Verdict, checks as _registered
-from .sweep import run
+from .harness.sweep import run
 
 COLUMNS = ["claim_id", "paper_item", "kind", "paper_value", "measured_value",
            "ci_low", "ci_high", "tolerance", "verdict", "band_low", "band_high", "note", "seeds",

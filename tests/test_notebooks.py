@@ -122,13 +122,13 @@ def _assigned(nb):
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_parameter_is_sweepable(nb):
-    """`./reproduce.sh sweep NB -p NAME VALUE` accepts every parameter with its type: papermill's
+def test_every_parameter_can_be_set_in_a_variant(nb):
+    """`./reproduce.sh variant NB -p NAME VALUE` accepts every parameter with its type: papermill's
     inspection finds it (a second "=" on its line, even in a comment, would hide it) and the
-    sweep's check knows what it allows."""
+    variant check knows what it allows."""
     import ast
 
-    from flexrepro.nbparams import _allowed_types, check_parameters
+    from flexrepro.pipeline.nbparams import _allowed_types, check_parameters
 
     assigned = _assigned(nb)
     declared = pm.inspect_notebook(str(nb))
@@ -152,7 +152,7 @@ def test_a_parameter_hidden_from_papermill_is_caught(tmp_path):
     nb.cells = [cell]
     nbformat.write(nb, tmp_path / "x.ipynb")
     with pytest.raises(AssertionError, match="papermill does not see {'scale'}"):
-        test_every_parameter_is_sweepable(tmp_path / "x.ipynb")
+        test_every_parameter_can_be_set_in_a_variant(tmp_path / "x.ipynb")
 
 
 FIGURES = [paths.NOTEBOOKS / f"fig{n:02d}.ipynb" for n in range(5, 11)]
@@ -160,7 +160,7 @@ FIGURES = [paths.NOTEBOOKS / f"fig{n:02d}.ipynb" for n in range(5, 11)]
 
 @pytest.mark.parametrize("nb", FIGURES, ids=lambda p: p.stem)
 def test_figures_draw_the_papers_values_from_the_claims_table(nb):
-    """Figures 5-10 overlay the paper's stated values (flexrepro.notebook.paper_*), naming the
+    """Figures 5-10 overlay the paper's stated values (flexrepro.pipeline.notebook.paper_*), naming the
     claims whose numbers they draw: the numbers come from data/paper/, not the notebook."""
     import re
 
@@ -182,7 +182,7 @@ def test_paper_overlay_has_one_legend_entry_in_a_second_colour():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from flexrepro.notebook import PAPER_COLOR, PAPER_LABEL, paper_at, paper_level, paper_value, paper_x
+    from flexrepro.pipeline.notebook import PAPER_COLOR, PAPER_LABEL, paper_at, paper_level, paper_value, paper_x
 
     fig, ax = plt.subplots()
     ax.plot([1, 2], [0.7, 0.9], color="tab:blue", label="model")

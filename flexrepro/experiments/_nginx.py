@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..platform import MODELLED
 from ..steady import COLUMNS as STEADY
 from ..servers.nginx_bench import CALLS, INTERFACES, SYSTEMS, simulate

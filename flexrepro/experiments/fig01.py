@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 
 from ..calibration import microbench
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..platform import load_params, load_platform
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 
 USER_PROFILE = "xalan"
 SYSCALLS = ("pwrite", "null")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..config import Param, ParamSet
-from ..registry import Experiment, register
+from ..harness.config import Param, ParamSet
+from ..harness.registry import Experiment, register
 from ..servers.memcached_bench import INTERFACES, SYSTEMS, simulate
 from ..steady import COLUMNS as STEADY
 from .paired import ratio

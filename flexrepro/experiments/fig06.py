@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..platform import MODELLED
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 from ..servers.memcached_bench import INTERFACES, SYSTEMS, simulate
 from ..stats import mean_ci
 

@@ -6,7 +6,7 @@ window of at least 1,500 requests. Deterministic: ApacheBench has no random inpu
 """
 from __future__ import annotations
 
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 from .paired import ratio
 from ._nginx import AB_PARAMS, CONCURRENCY, run_ab
 

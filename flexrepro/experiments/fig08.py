@@ -5,7 +5,7 @@ start of a request's cycle to its reply. Deterministic, like fig07.
 """
 from __future__ import annotations
 
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 from .paired import ratio
 from ._nginx import AB_PARAMS, run_ab
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 from .paired import ratio
 from ._nginx import HTTPERF_PARAMS, RATES, run_httperf
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..platform import MODELLED
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 from .paired import ratio
 from ._nginx import INTERFACE, SYSTEM, run_httperf
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..config import Param, ParamSet
-from ..registry import Experiment, register
+from ..harness.config import Param, ParamSet
+from ..harness.registry import Experiment, register
 from ..servers.memcached_bench import simulate as simulate_memcached
 from ..servers.nginx_bench import simulate as simulate_nginx
 

@@ -23,8 +23,8 @@ import tokenize
 from pathlib import Path
 
 from .. import reference
-from ..config import ParamSet
-from ..registry import Experiment, register
+from ..harness.config import ParamSet
+from ..harness.registry import Experiment, register
 
 SERVERS_DIR = Path(__file__).resolve().parents[1] / "servers"
 PORTS = {"memcached": ("memcached.py", "memcached_bench.py"), "nginx": ("nginx.py", "nginx_bench.py")}

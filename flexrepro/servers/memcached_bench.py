@@ -19,7 +19,7 @@ from ..kernel import Kernel, Listener
 from ..kernel.kernel import Counters
 from ..kernel.pages import ENTRIES_PER_PAGE
 from ..platform import Machine, ModelParams, PlatformSpec, load_params, load_platform
-from ..seeds import rng
+from ..harness.seeds import rng
 from ..steady import COLUMNS as STEADY
 from ..workloads.memslap import Memslap
 from ..workloads.network import ClientParams, LinkParams, Testbed

@@ -18,7 +18,7 @@ from ..kernel import Kernel, Listener
 from ..kernel.kernel import Counters
 from ..kernel.pages import ENTRIES_PER_PAGE
 from ..platform import Machine, ModelParams, PlatformSpec, load_params, load_platform
-from ..seeds import rng
+from ..harness.seeds import rng
 from ..steady import COLUMNS as STEADY
 from ..workloads.apachebench import ApacheBench, load_apachebench
 from ..workloads.httperf import Httperf, load_httperf

@@ -7,8 +7,8 @@ from typing import Callable
 
 import pandas as pd
 
-from . import paths
-from .atomic import atomic_path, write_csv, write_text
+from .. import paths
+from ..atomic import atomic_path, write_csv, write_text
 
 
 def output_dir(name: str, out_dir: str | None = None) -> Path:
@@ -53,7 +53,7 @@ class PaperValue:
 
 
 def paper_value(claim_id: str) -> PaperValue:
-    from . import reference
+    from .. import reference
 
     t = reference.target(claim_id)
     if t.kind == "span":                                                  # a stated span: "25..35"
