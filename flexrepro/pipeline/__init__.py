@@ -12,7 +12,7 @@ which every other notebook uses, are still what the model fits), then every othe
 notebook, the scorecard notebook last, and writes the report. Every input is checked
 before the first notebook starts; the run never modifies a tracked file. Executed copies go to results/notebooks/; each notebook writes its figures and
 tables to results/<name>/. A failing notebook stops the run, naming the executed copy
-that shows the error. Sweep points are cached as they finish (flexrepro.cache), so a
+that shows the error. Sweep points are cached as they finish (flexrepro.harness.cache), so a
 rerun after an interrupt recomputes nothing that had finished.
 """
 from __future__ import annotations
