@@ -13,8 +13,8 @@
 #       --no-report               skip the report
 #   ./reproduce.sh test [ARGS]    the test suite (pytest ARGS)
 #   ./reproduce.sh lab            JupyterLab on notebooks/
-#   ./reproduce.sh sweep NOTEBOOK -p NAME VALUE [-p NAME VALUE ...]
-#                                 one notebook with parameters, into results/sweeps/
+#   ./reproduce.sh variant NOTEBOOK -p NAME VALUE [-p NAME VALUE ...]
+#                                 one notebook with other parameters, into results/variants/
 #   ./reproduce.sh env            only set up the environment
 #   ./reproduce.sh live           real nginx and memcached on 127.0.0.1 under strace, beside
 #                                 the model's syscall mix -> results/live/ (Debian packages)
@@ -24,7 +24,7 @@
 # reused afterwards and reinstalled only when pyproject.toml or environment.yml change.
 # FLEXREPRO_PYTHON=/path/to/python skips the set-up and uses that interpreter.
 # Sweep points are cached as they finish (.cache/flexrepro/), so an interrupted run
-# resumes where it stopped. The work itself lives in flexrepro/pipeline.py.
+# resumes where it stopped. The work itself lives in flexrepro/pipeline/ (command line: flexrepro/cli.py).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$PWD
@@ -157,9 +157,9 @@ case "${1:-}" in
     lab)   shift; setup_env
            root=(); [[ $(id -u) -eq 0 ]] && root=(--allow-root)
            exec "$PY" -m jupyter lab --notebook-dir="$ROOT/notebooks" "${root[@]}" "$@" ;;
-    sweep) shift; setup_env; exec "$PY" -m flexrepro.pipeline sweep "$@" ;;
+    variant) shift; setup_env; exec "$PY" -m flexrepro variant "$@" ;;
     env)   setup_env ;;
     -h|--help|help) usage ;;
-    ""|-*) setup_env; exec "$PY" -m flexrepro.pipeline run "$@" ;;
+    ""|-*) setup_env; exec "$PY" -m flexrepro.pipeline "$@" ;;
     *)     usage >&2; die "unknown command '$1'" ;;
 esac

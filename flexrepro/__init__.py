@@ -4,8 +4,8 @@
     df = flexrepro.run("fig05", quick=True)
 """
 from .errors import ConfigError, FlexreproError, UnknownExperiment
-from .registry import all_experiments, get
-from .sweep import run
+from .harness.registry import all_experiments, get
+from .harness.sweep import run
 
 __version__ = "0.1.0"
 __all__ = ["run", "get", "all_experiments", "ConfigError", "FlexreproError", "UnknownExperiment"]

@@ -1,4 +1,7 @@
-"""Command line: flexrepro list | run ID | score | report | calibrate | cache (mirrors flexrepro.run).
+"""Command line: flexrepro list | run ID | score | reproduce | variant NB | report | calibrate | cache ...
+
+The one argument parser of the package: `reproduce` and `variant` drive the notebook
+pipeline (flexrepro.pipeline; reproduce.sh and `python -m flexrepro.pipeline` come here).
 
 Every input is checked before any work starts; a bad one is one line on stderr and exit 2.
 A subcommand is a function `cmd_NAME(args) -> int` plus three lines in `build_parser`
@@ -11,11 +14,12 @@ import os
 import sys
 from pathlib import Path
 
-from . import bench, hostcal, paths, registry
+from . import bench, hostcal, paths
+from .harness import registry
 from .atomic import write_csv
 from .errors import ConfigError, FlexreproError
 from .inputs import scheduler_address, unique_keys, writable_dir
-from .sweep import EXECUTORS, SCHEDULER_ENV, run
+from .harness.sweep import EXECUTORS, SCHEDULER_ENV, run
 
 
 def _parse_sets(items: list[str]) -> dict[str, object]:
@@ -36,7 +40,7 @@ def _checked_run_inputs(args, out_default: Path) -> Path:
     if args.scheduler:
         scheduler_address(args.scheduler, args.executor)
     if not getattr(args, "no_cache", False):
-        from .cache import default_root
+        from .harness.cache import default_root
 
         default_root()
     return out
@@ -74,10 +78,33 @@ def cmd_score(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import write_report
+    from .pipeline.report import write_report
 
     md, html = write_report(Path(args.out))
     print(f"report -> {md}\n          {html}")
+    return 0
+
+
+def cmd_reproduce(args) -> int:
+    from .pipeline import NotebookFailed, reproduce
+
+    try:
+        reproduce(Path(args.out), quick=args.quick, seeds=args.seeds, executor=args.executor,
+                  scheduler=args.scheduler, only=args.only, report=not args.no_report, force=args.force)
+    except NotebookFailed as e:
+        print(f"\nflexrepro: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_variant(args) -> int:
+    from .pipeline import NotebookFailed, variant
+
+    try:
+        variant(args.notebook, [tuple(p) for p in args.parameter], Path(args.out) if args.out else None)
+    except NotebookFailed as e:
+        print(f"\nflexrepro: {e}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -91,7 +118,7 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_cache(args) -> int:
-    from .cache import ResultCache, model_version
+    from .harness.cache import ResultCache, model_version
 
     store = ResultCache()
     if args.action == "clear":
@@ -153,6 +180,26 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("score", help="evaluate every claim, write DIR/scorecard.csv")
     sweep_options(s, "output directory (default: results/scorecard/)")
     s.set_defaults(fn=cmd_score)
+    rep = sub.add_parser("reproduce", help="execute every notebook, then write the report (reproduce.sh)")
+    rep.add_argument("--quick", action="store_true", help="small grids, fewer seeds")
+    rep.add_argument("--seeds", type=_positive_int, default=None,
+                     help="replicates per point (default: each experiment's)")
+    rep.add_argument("--executor", choices=EXECUTORS, default="process",
+                     help="where sweep points run (default: process, one worker per core)")
+    rep.add_argument("--scheduler", default=None, metavar="ADDR",
+                     help="dask scheduler address, e.g. tcp://host:8786; only with --executor dask")
+    rep.add_argument("--out", default=str(paths.RESULTS), metavar="DIR", help="results directory (default: results/)")
+    rep.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks (e.g. fig05 scorecard)")
+    rep.add_argument("--no-report", action="store_true", help="do not write REPORT.md, appendix.md, report.html")
+    rep.add_argument("--force", action="store_true",
+                     help="run every notebook even if nothing changed (finished sweep points still come from the cache)")
+    rep.set_defaults(fn=cmd_reproduce)
+    v = sub.add_parser("variant", help="papermill one notebook with other parameters into results/variants/")
+    v.add_argument("notebook", help="a notebook name (fig05) or path")
+    v.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   help="set a parameter of the notebook's parameters cell (a Python literal or a string)")
+    v.add_argument("--out", default=None, metavar="DIR", help="default: results/variants/")
+    v.set_defaults(fn=cmd_variant)
     rp = sub.add_parser("report", help="write DIR/REPORT.md, DIR/appendix.md and DIR/report.html "
                                        "from the results in DIR")
     rp.add_argument("--out", default=str(paths.RESULTS), metavar="DIR", help="results directory (default: results/)")

@@ -14,7 +14,7 @@ import time
 
 import pandas as pd
 
-from .config import Param, ParamSet
+from .harness.config import Param, ParamSet
 from .experiments.ablation_mode_switch import isolated_spec
 from .platform import MODELLED, load_params, penalties
 

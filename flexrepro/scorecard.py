@@ -1,7 +1,8 @@
 """The scorecard: every claim of the paper with a verdict.
 
-Experiment modules register a check per claim with `@claim_check(claim_id, exp_ids...)`;
-a check receives the experiments' DataFrames and returns a `Verdict`. A claim with no
+The claims package (flexrepro/claims/, one module per paper item) registers a check per
+claim with `@claim_check(claim_id, exp_ids...)`; a check receives the experiments'
+DataFrames and returns a `Verdict`. A claim with no
 check (its experiment does not exist yet) is reported as `not yet run`.
 
 A claim whose 95% CI straddles its threshold is `borderline`: its mean may pass or fail,
@@ -15,14 +16,14 @@ estimate is a lower bound).
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
 
-from . import reference, registry
-from .sweep import run
+from . import reference
+from .harness import registry
+from .claims import Check, Verdict, checks as _registered
+from .harness.sweep import run
 
 COLUMNS = ["claim_id", "paper_item", "kind", "paper_value", "measured_value",
            "ci_low", "ci_high", "tolerance", "verdict", "band_low", "band_high", "note", "seeds",
@@ -30,77 +31,17 @@ COLUMNS = ["claim_id", "paper_item", "kind", "paper_value", "measured_value",
 VERDICTS = ("reproduced", "borderline", "not reproduced", "not yet run")
 
 
-@dataclass(frozen=True)
-class Verdict:
-    measured_value: float | str
-    reproduced: bool
-    ci_low: float | None = None
-    ci_high: float | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Check:
-    claim_id: str
-    experiments: tuple[str, ...]
-    fn: Callable[[dict[str, pd.DataFrame]], Verdict]
-
-
-_CHECKS: dict[str, Check] = {}
-
-
-def claim_check(claim_id: str, *experiments: str):
-    """Register the check of one claim; it needs the named experiments' results."""
-    def deco(fn):
-        reference.claim(claim_id)  # fails early on a typo
-        _CHECKS[claim_id] = Check(claim_id, experiments, fn)
-        return fn
-    return deco
-
-
-def within(measured: float, paper: float, tolerance: str) -> bool:
-    """Is `measured` within `tolerance` ('rel X%', 'abs X', 'range a..b') of `paper`?"""
-    t = tolerance.strip()
-    if m := re.fullmatch(r"rel\s+([\d.]+)%", t):
-        return abs(measured - paper) <= float(m.group(1)) / 100 * abs(paper)
-    if m := re.fullmatch(r"abs\s+([\d.]+)(?:\s+\w+)?", t):
-        return abs(measured - paper) <= float(m.group(1)) + 1e-12
-    if m := re.fullmatch(r"range\s+([\d.]+)\.\.([\d.]+)", t):
-        return float(m.group(1)) <= measured <= float(m.group(2))
-    raise ValueError(f"tolerance {tolerance!r} is not 'rel X%', 'abs X' or 'range a..b'")
-
-
-_BOUND = re.compile(r"(<=|>=|<|>)\s*\+?(-?[\d.]+)")
-_COMPARE = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
-
-
 def threshold(paper_value: str, tolerance: str) -> tuple[Callable[[float], bool], list[float]] | None:
     """The claim's pass test on one number and the values where it flips, when the claims
-    table states one ('rel X%', 'abs X', 'range a..b', 'ratio X abs Y', or a bound like
-    '>= 0.9'); else None."""
-    t = str(tolerance).strip()
-    if m := re.fullmatch(r"range\s+([\d.]+)\.\.([\d.]+)", t):
-        return (lambda x: within(x, 0.0, t)), [float(m.group(1)), float(m.group(2))]
+    table states one (`reference.parse`); else None (a yes/no, a per-point tolerance, or a
+    stated span whose check is on several numbers)."""
     try:
-        paper = float(paper_value)
-    except (TypeError, ValueError):
-        paper = None
-    if m := re.fullmatch(r"ratio\s+([\d.]+)\s+(abs\s+[\d.]+)", t):          # "ratio 1.8 abs 0.4"
-        paper, t = float(m.group(1)), m.group(2)
-    elif (m := re.fullmatch(r"ratio\s+(abs\s+[\d.]+)", t)) and \
-            (n := re.match(r"\s*([\d.]+)", str(paper_value))):                  # "1.73 (about ...)"
-        paper, t = float(n.group(1)), m.group(1)
-    if paper is not None:
-        if m := re.fullmatch(r"rel\s+([\d.]+)%", t):
-            d = float(m.group(1)) / 100 * abs(paper)
-            return (lambda x: within(x, paper, t)), [paper - d, paper + d]
-        if m := re.fullmatch(r"abs\s+([\d.]+)(?:\s+\w+)?", t):
-            d = float(m.group(1))
-            return (lambda x: within(x, paper, t)), [paper - d, paper + d]
-    if t == "bool" and (m := _BOUND.match(str(paper_value).strip())):   # ">= 0.9", "< +5%", "< 0.5 each"
-        op, bound = _COMPARE[m.group(1)], float(m.group(2))
-        return (lambda x: op(float(x), bound)), [bound]
-    return None
+        t = reference.parse(paper_value, tolerance)
+    except ValueError:
+        return None
+    if not t.decides or t.kind == "span":
+        return None
+    return t.accepts, t.edges
 
 
 def _number(v) -> float | None:
@@ -128,8 +69,9 @@ def classify(v: Verdict, paper_value: str, tolerance: str, seeds: int | None) ->
 
 
 def checks() -> dict[str, Check]:
+    """Every claim's check, by claim id."""
     registry.load_all()
-    return dict(_CHECKS)
+    return _registered()
 
 
 def score(quick: bool = False, seeds: int | None = None, executor: str = "process",
@@ -181,9 +123,13 @@ def evaluate(claim_id: str, frames: dict[str, pd.DataFrame], cks: dict[str, Chec
     return row
 
 
-def table(claim_ids: list[str], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Some claims' rows (what a figure's notebook shows under its plot)."""
+def claims_table(frames: dict[str, pd.DataFrame], claim_ids: list[str] | None = None) -> pd.DataFrame:
+    """Scorecard rows of some claims (default: every claim whose experiments are all in
+    `frames`, in the claims table's order): what a figure's notebook shows under its plot."""
     cks = checks()
+    if claim_ids is None:
+        claim_ids = [cid for cid in reference.claims().claim_id
+                     if cid in cks and all(e in frames for e in cks[cid].experiments)]
     return pd.DataFrame([evaluate(cid, frames, cks) for cid in claim_ids], columns=COLUMNS)
 
 

@@ -7,9 +7,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import flexrepro
-from flexrepro import cache, cli, paths, registry
-from flexrepro.cache import CacheCorruption, ResultCache, source_hash, task_key
-from flexrepro.sweep import plan
+from flexrepro import cli, paths, reference
+from flexrepro.harness import cache, registry
+from flexrepro.harness.cache import CacheCorruption, ResultCache, source_hash, task_key
+from flexrepro.harness.sweep import plan
+from flexrepro.scorecard import evaluate
 
 SMALL = {"customers": 300}  # engine_mm1 points of a few milliseconds
 
@@ -58,7 +60,7 @@ def test_model_version_follows_source_and_model_data_only(tmp_path):
     pkg, data = _model_copy(tmp_path)
     v0 = source_hash(pkg, data)
     assert source_hash(pkg, data) == v0
-    src = pkg / "sweep.py"
+    src = pkg / "harness" / "sweep.py"
     src.write_text(src.read_text() + "\n# a change\n")
     v1 = source_hash(pkg, data)
     assert v1 != v0
@@ -67,15 +69,55 @@ def test_model_version_follows_source_and_model_data_only(tmp_path):
     assert v2 != v1
     (data / "paper" / "new.csv").write_text("a\n1\n")              # only compared against
     assert source_hash(pkg, data) == v2
-    for tool in ("report.py", "cli.py", "pipeline.py"):                # never inside a point
+    for tool in ("cli.py", "pipeline/__init__.py", "pipeline/report.py",  # never inside a point
+                 "scorecard.py", "reference.py", "claims/fig05.py", "claims/base.py"):
         (pkg / tool).write_text((pkg / tool).read_text() + "\n# a change\n")
     assert source_hash(pkg, data) == v2
     (pkg / "experiments" / "report.py").write_text("x = 1\n")        # same name, model layer
+    assert source_hash(pkg, data) != v2
+    (pkg / "experiments" / "claims").mkdir()
+    (pkg / "experiments" / "claims" / "x.py").write_text("x = 1\n")  # a package of that name below
     v3 = source_hash(pkg, data)
     assert v3 != v2
     (pkg / "__pycache__").mkdir(exist_ok=True)
     (pkg / "__pycache__" / "junk.py").write_text("x = 2\n")
     assert source_hash(pkg, data) == v3
+
+
+def test_a_changed_tolerance_rescores_without_recomputing_a_point(cache_dir, tmp_path, monkeypatch):
+    """The claims are not part of the model version: tightening F1-xalan-curve's tolerance in
+    (a copy of) data/paper/atc11_claims.csv flips its verdict on the cached points, and not
+    one point of fig01 is recomputed."""
+    data = tmp_path / "data"
+    shutil.copytree(paths.DATA, data)
+    monkeypatch.setattr(paths, "DATA", data)
+    monkeypatch.setattr(paths, "PAPER", data / "paper")
+    cache.model_version.cache_clear()
+    reference.reload()
+    version = cache.model_version()
+    first = flexrepro.run("fig01", quick=True, executor="serial", progress=False)
+    assert first.attrs["computed"] == len(plan("fig01", quick=True)) > 0 and first.attrs["cached"] == 0
+    before = evaluate("F1-xalan-curve", {"fig01": first})
+    assert before["verdict"] == "reproduced" and before["measured_value"] > 1.0
+
+    claims = data / "paper" / "atc11_claims.csv"
+    text = claims.read_text()
+    assert text.count(",abs 5 points each,") == 1
+    claims.write_text(text.replace(",abs 5 points each,", ",abs 1 points each,"))
+    cache.model_version.cache_clear()
+    reference.reload()
+    try:
+        again = flexrepro.run("fig01", quick=True, executor="serial", progress=False)
+        after = evaluate("F1-xalan-curve", {"fig01": again})
+        assert cache.model_version() == version
+    finally:
+        monkeypatch.undo()
+        cache.model_version.cache_clear()
+        reference.reload()
+    assert again.attrs["computed"] == 0 and again.attrs["cached"] == first.attrs["computed"]
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+    assert after["tolerance"] == "abs 1 points each" and after["measured_value"] == before["measured_value"]
+    assert after["verdict"] == "not reproduced"
 
 
 def test_cached_rows_identical_to_computed(cache_dir):

@@ -158,8 +158,8 @@ def test_score_writes_every_claim(tmp_path):
     (20000, None, "range 15000..25000", True), (26000, None, "range 15000..25000", False),
 ])
 def test_tolerances(measured, paper, tol, ok):
-    from flexrepro.scorecard import within
-    assert within(measured, paper, tol) is ok
+    from flexrepro.reference import parse
+    assert parse(paper, tol).accepts(measured) is ok
 
 
 def test_calibrate_writes_under_out_and_never_the_committed_file(tmp_path, capsys):

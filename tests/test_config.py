@@ -2,7 +2,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from flexrepro.config import Param, ParamSet
+from flexrepro.harness.config import Param, ParamSet
 from flexrepro.errors import ConfigError
 
 CORES = Param("cores", int, 1, low=1, high=64)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import flexrepro
-from flexrepro import sweep
+from flexrepro.harness import sweep
 
 POINTS = {"arrival_rate": [0.3, 0.5], "customers": 2000}
 
@@ -57,9 +57,9 @@ def test_unknown_executor_fails_before_work():
 TOY = textwrap.dedent('''
     """A slow toy experiment that logs every point it computes."""
     import os, time
-    from flexrepro.config import Param, ParamSet
-    from flexrepro.registry import Experiment, register
-    from flexrepro.seeds import rng
+    from flexrepro.harness.config import Param, ParamSet
+    from flexrepro.harness.registry import Experiment, register
+    from flexrepro.harness.seeds import rng
 
     def run_point(config, seed):
         with open(os.environ["TOY_LOG"], "a") as f:
@@ -74,7 +74,7 @@ TOY = textwrap.dedent('''
 
 DRIVER = textwrap.dedent('''
     import sys, toyexp, flexrepro, pandas as pd
-    from flexrepro.cache import model_version
+    from flexrepro.harness.cache import model_version
     print("model", model_version(), flush=True)
     df = flexrepro.run("toy_slow", executor="serial", progress=False)
     if sys.argv[1] == "check":

@@ -1,4 +1,6 @@
-"""Every notebook: committed without outputs, one `parameters` cell, runs with quick parameters."""
+"""Every notebook: committed without outputs, one `parameters` cell, public names only, no
+library logic, runs with quick parameters."""
+import ast
 import json
 from pathlib import Path
 
@@ -19,6 +21,77 @@ def test_committed_without_outputs(nb):
     cells = json.loads(nb.read_text())["cells"]
     dirty = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
     assert not dirty, f"{nb.name}: cells {dirty} carry outputs"
+
+
+def _code(nb: Path) -> list[ast.Module]:
+    cells = json.loads(nb.read_text())["cells"]
+    return [ast.parse("".join(c["source"])) for c in cells if c["cell_type"] == "code"]
+
+
+def private_uses(tree: ast.AST) -> list[str]:
+    """flexrepro modules or names a cell imports or reaches whose name starts with `_`."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("flexrepro"):
+            parts = node.module.split(".") + [a.name for a in node.names]
+            found += [f"from {node.module} import {a.name}" for a in node.names
+                      if any(p.startswith("_") for p in parts)]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("flexrepro")
+                      and any(p.startswith("_") for p in a.name.split("."))]
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id == "flexrepro":
+                found.append(f"flexrepro...{node.attr}")
+    return found
+
+
+# Library logic a notebook must call, not define: running claim checks and tabulating verdicts.
+LIBRARY_DEFS = {"verdicts", "claims_table", "checks", "evaluate", "score"}
+
+
+def library_defs(tree: ast.AST) -> list[str]:
+    """Functions a cell defines that are library logic: by name, or running a claim check."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            calls = {n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+                     for n in ast.walk(node) if isinstance(n, ast.Call)}
+            if node.name in LIBRARY_DEFS or calls & {"checks", "fn", "claim"}:
+                out.append(node.name)
+    return out
+
+
+@pytest.mark.parametrize("src, bad", [
+    ("from flexrepro.experiments._nginx import claims_table", 1),
+    ("from flexrepro.experiments import _nginx", 1),
+    ("import flexrepro.experiments._compare", 1),
+    ("import flexrepro\nflexrepro.reference._load('claims')", 1),
+    ("from flexrepro.scorecard import claims_table\nfrom flexrepro import reference", 0),
+])
+def test_private_use_detector(src, bad):
+    assert len(private_uses(ast.parse(src))) == bad
+
+
+def test_library_def_detector():
+    tree = ast.parse("def verdicts(ids, frames):\n    return [checks()[i].fn(frames) for i in ids]\n"
+                     "def run_claims(f):\n    return ck.fn(f)\n"
+                     "def claim_of(metric, cores):\n    return {1: 'F6-user-cpi-1core'}.get(cores)\n")
+    assert library_defs(tree) == ["verdicts", "run_claims"]
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_imports_public_names_only(nb):
+    used = [u for tree in _code(nb) for u in private_uses(tree)]
+    assert not used, f"{nb.name} reaches private names: {used}"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_defines_no_library_logic(nb):
+    defs = [d for tree in _code(nb) for d in library_defs(tree)]
+    assert not defs, f"{nb.name} defines library logic: {defs} (move it into flexrepro)"
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
@@ -49,13 +122,13 @@ def _assigned(nb):
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_parameter_is_sweepable(nb):
-    """`./reproduce.sh sweep NB -p NAME VALUE` accepts every parameter with its type: papermill's
+def test_every_parameter_can_be_set_in_a_variant(nb):
+    """`./reproduce.sh variant NB -p NAME VALUE` accepts every parameter with its type: papermill's
     inspection finds it (a second "=" on its line, even in a comment, would hide it) and the
-    sweep's check knows what it allows."""
+    variant check knows what it allows."""
     import ast
 
-    from flexrepro.nbparams import _allowed_types, check_parameters
+    from flexrepro.pipeline.nbparams import _allowed_types, check_parameters
 
     assigned = _assigned(nb)
     declared = pm.inspect_notebook(str(nb))
@@ -79,7 +152,7 @@ def test_a_parameter_hidden_from_papermill_is_caught(tmp_path):
     nb.cells = [cell]
     nbformat.write(nb, tmp_path / "x.ipynb")
     with pytest.raises(AssertionError, match="papermill does not see {'scale'}"):
-        test_every_parameter_is_sweepable(tmp_path / "x.ipynb")
+        test_every_parameter_can_be_set_in_a_variant(tmp_path / "x.ipynb")
 
 
 FIGURES = [paths.NOTEBOOKS / f"fig{n:02d}.ipynb" for n in range(5, 11)]
@@ -87,7 +160,7 @@ FIGURES = [paths.NOTEBOOKS / f"fig{n:02d}.ipynb" for n in range(5, 11)]
 
 @pytest.mark.parametrize("nb", FIGURES, ids=lambda p: p.stem)
 def test_figures_draw_the_papers_values_from_the_claims_table(nb):
-    """Figures 5-10 overlay the paper's stated values (flexrepro.notebook.paper_*), naming the
+    """Figures 5-10 overlay the paper's stated values (flexrepro.pipeline.notebook.paper_*), naming the
     claims whose numbers they draw: the numbers come from data/paper/, not the notebook."""
     import re
 
@@ -109,7 +182,7 @@ def test_paper_overlay_has_one_legend_entry_in_a_second_colour():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from flexrepro.notebook import PAPER_COLOR, PAPER_LABEL, paper_at, paper_level, paper_value, paper_x
+    from flexrepro.pipeline.notebook import PAPER_COLOR, PAPER_LABEL, paper_at, paper_level, paper_value, paper_x
 
     fig, ax = plt.subplots()
     ax.plot([1, 2], [0.7, 0.9], color="tab:blue", label="model")

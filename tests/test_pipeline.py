@@ -66,8 +66,8 @@ def test_bad_parameters_fail_before_any_work(tmp_path, monkeypatch, name, value,
 
     monkeypatch.setattr(papermill, "execute_notebook", no_work)
     with pytest.raises(ConfigError, match=message):
-        pipeline.sweep(str(nb), [(name, value)], out=tmp_path / "sweeps")
-    assert not (tmp_path / "sweeps").exists()
+        pipeline.variant(str(nb), [(name, value)], out=tmp_path / "variants")
+    assert not (tmp_path / "variants").exists()
 
 
 def test_unknown_notebook_lists_the_known_ones():
@@ -93,12 +93,12 @@ def test_a_failing_notebook_stops_the_run_and_names_the_executed_copy(tmp_path, 
     assert "good" in printed and "FAILED" in printed and "total" in printed
 
 
-def test_sweep_writes_into_sweeps_with_its_parameters(tmp_path):
+def test_variant_writes_into_variants_with_its_parameters(tmp_path):
     nb = write_nb(tmp_path / "p.ipynb", body="import pathlib; pathlib.Path(out_dir).mkdir(parents=True); "
                                             "pathlib.Path(out_dir, 'n.txt').write_text(str(n * rate))")
-    executed = pipeline.sweep(str(nb), [("n", "4"), ("rate", "0.25")], out=tmp_path / "sweeps")
-    assert executed == tmp_path / "sweeps" / "p-n=4-rate=0.25.ipynb" and executed.is_file()
-    assert (tmp_path / "sweeps" / "p-n=4-rate=0.25" / "n.txt").read_text() == "1.0"
+    executed = pipeline.variant(str(nb), [("n", "4"), ("rate", "0.25")], out=tmp_path / "variants")
+    assert executed == tmp_path / "variants" / "p-n=4-rate=0.25.ipynb" and executed.is_file()
+    assert (tmp_path / "variants" / "p-n=4-rate=0.25" / "n.txt").read_text() == "1.0"
 
 
 def test_unchanged_notebooks_are_reused_until_an_input_or_output_changes(tmp_path):

@@ -13,9 +13,10 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import flexrepro  # noqa: E402
-from flexrepro import cli, paths, reference, report  # noqa: E402
+from flexrepro import cli, paths, reference  # noqa: E402
+from flexrepro.pipeline import report  # noqa: E402
 from flexrepro.errors import FlexreproError  # noqa: E402
-from flexrepro.notebook import output_dir, save_figure, save_table  # noqa: E402
+from flexrepro.pipeline.notebook import output_dir, save_figure, save_table  # noqa: E402
 
 
 @pytest.fixture

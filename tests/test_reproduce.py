@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from flexrepro import paths, reference
-from flexrepro.notebook import output_dir, save_table
+from flexrepro.pipeline.notebook import output_dir, save_table
 
 SCRIPT = paths.ROOT / "reproduce.sh"
 
@@ -63,8 +63,8 @@ def test_failing_notebook_exits_nonzero_naming_it(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["sweep", "table3", "-p", "bogus", "1"], "unknown parameter 'bogus' for notebook table3"),
-    (["sweep", "table3", "-p", "quick", "maybe"], "parameter 'quick' of notebook table3: got 'maybe'"),
+    (["variant", "table3", "-p", "bogus", "1"], "unknown parameter 'bogus' for notebook table3"),
+    (["variant", "table3", "-p", "quick", "maybe"], "parameter 'quick' of notebook table3: got 'maybe'"),
     (["frobnicate"], "unknown command 'frobnicate'"),
 ])
 def test_bad_commands_fail_with_a_clear_message(tmp_path, args, message):
@@ -83,8 +83,8 @@ def test_bad_commands_fail_with_a_clear_message(tmp_path, args, message):
     (["--seeds", "0"], {}, "parameter 'seeds'"),
     (["--only", "nope"], {}, "notebook 'nope' not found"),
     (["--frobnicate"], {}, "unrecognized arguments: --frobnicate"),
-    (["sweep", "table3", "-p", "quick", "True", "-p", "quick", "False"], {}, "parameter '-p': 'quick' given twice"),
-    (["sweep", "table3", "--out", "{tmp}/afile"], {}, "parameter '--out': {tmp}/afile is a file"),
+    (["variant", "table3", "-p", "quick", "True", "-p", "quick", "False"], {}, "parameter '-p': 'quick' given twice"),
+    (["variant", "table3", "--out", "{tmp}/afile"], {}, "parameter '--out': {tmp}/afile is a file"),
 ])
 def test_bad_input_is_one_line_exit_2_before_any_work(tmp_path, args, env, message):
     import time
@@ -122,7 +122,7 @@ def test_kill_9_of_reproduce_sh_leaves_no_workers(tmp_path):
     cell = new_code_cell('quick = False\nseeds = None\nexecutor = "process"\nout_dir = None')
     cell.metadata["tags"] = ["parameters"]
     nb.cells = [cell, new_code_cell(
-        "import os, time\nfrom flexrepro.sweep import process_pool\npool = process_pool(2)\n"
+        "import os, time\nfrom flexrepro.harness.sweep import process_pool\npool = process_pool(2)\n"
         "futures = [pool.submit(time.sleep, 300) for _ in range(2)]\ntime.sleep(1)\n"
         "pids = os.path.join(out_dir, 'pids')\n"
         "open(pids + '.tmp', 'w').write(' '.join(map(str, [os.getpid(), *pool._processes])))\n"
@@ -161,11 +161,12 @@ def test_kill_9_of_reproduce_sh_leaves_no_workers(tmp_path):
 
 
 def test_help_lists_every_option_of_the_pipeline():
-    from flexrepro.pipeline import build_parser
+    from flexrepro.cli import build_parser
 
     text = subprocess.run([str(SCRIPT), "--help"], capture_output=True, text=True).stdout
     subs = next(a for a in build_parser()._actions if a.dest == "command").choices
-    flags = {f for sp in subs.values() for a in sp._actions for f in a.option_strings if f.startswith("--")}
-    flags -= {"--help", "--parameter"}          # sweep's -p is shown as -p NAME VALUE
+    flags = {f for name in ("reproduce", "variant") for a in subs[name]._actions for f in a.option_strings
+             if f.startswith("--")}
+    flags -= {"--help", "--parameter"}          # variant's -p is shown as -p NAME VALUE
     assert flags and all(f in text for f in flags), flags - {f for f in flags if f in text}
     assert "-p NAME VALUE" in text

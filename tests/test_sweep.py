@@ -3,10 +3,10 @@ import pandas as pd
 import pytest
 
 import flexrepro
-from flexrepro import registry
+from flexrepro.harness import registry
 from flexrepro.errors import ConfigError, UnknownExperiment
-from flexrepro.seeds import replicate_seeds
-from flexrepro.sweep import plan
+from flexrepro.harness.seeds import replicate_seeds
+from flexrepro.harness.sweep import plan
 
 SMALL = dict(customers=2000)
 

@@ -27,7 +27,7 @@ from ..platform.params import PARAMS_FILE, reload
 from . import platform_fit
 
 __all__ = ["REL_TOL", "ABS_TOL", "Calibration", "CalibrationDrift", "calibrate", "differences",
-           "fit_all", "to_json", "platform_fit"]
+           "fit_all", "global_search", "occupancy_validation", "to_json", "platform_fit"]
 
 REL_TOL = 1e-4
 ABS_TOL = 1e-6     # for values near zero (free parameters at a bound)
@@ -145,3 +145,28 @@ def calibrate(out: str | Path | None = None, write: bool = False, quick: bool = 
         reload()                       # later load_params() calls see the new file
         replaced = True
     return Calibration(params, reports, written, committed, diffs, replaced)
+
+
+# The occupancy model's accepted error against the trace-driven LRU hierarchy (per level).
+VALIDATION_TOL = 0.20
+
+
+def occupancy_validation(quick: bool = False, spec=None):
+    """The occupancy model against trace-driven LRU caches (pycachesim, Table 3's sizes):
+    one row per case and level, `within_20pct` flagged; the small traces when `quick`."""
+    import pandas as pd
+
+    from ..platform import load_platform, tracesim
+
+    cases = tracesim.SMALL_CASES if quick else tracesim.LARGE_CASES
+    val = pd.DataFrame(tracesim.compare(spec or load_platform(), cases, rounds=20, warmup=10))
+    val["within_20pct"] = val.relative_error.abs() <= VALIDATION_TOL
+    return val
+
+
+def global_search(quick: bool = False, run: bool | None = None, spec=None) -> tuple | None:
+    """A seeded differential-evolution search of the platform fit's space (slow): (best, cost),
+    run when `run`, or (`run` None) unless `quick`; else None."""
+    if not (run if run is not None else not quick):
+        return None
+    return platform_fit.global_search(spec)

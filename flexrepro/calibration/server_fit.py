@@ -31,7 +31,7 @@ from ..atomic import write_text
 from ..kernel.netstack import PROFILE as NETSTACK, load_netstack
 from ..platform import CodeProfile, ModelParams
 from ..platform.params import PARAMS_FILE, reload
-from ..seeds import ROOT_SEED
+from ..harness.seeds import ROOT_SEED
 
 TARGETS = ("user_instructions_per_syscall", "user_ipc", "kernel_instructions_per_syscall", "kernel_ipc")
 MIN_CPI = 0.05

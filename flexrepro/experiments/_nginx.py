@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import reference
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..platform import MODELLED
-from ..scorecard import Verdict, within
 from ..steady import COLUMNS as STEADY
 from ..testbed.nginx import CALLS, INTERFACES, SYSTEMS, simulate
 
@@ -56,30 +54,3 @@ def pick(df: pd.DataFrame, **where) -> pd.DataFrame:
     for k, v in where.items():
         df = df[df[k] == v]
     return df
-
-
-def best_two_core_gain(g: pd.DataFrame, claim_id: str, at: str, note: str) -> Verdict:
-    """The largest 2-core gain of a `ratio` frame against `claim_id`; `note` is formatted
-    with the value of column `at` where it occurs."""
-    g = g[g.cores == 2]
-    if g.empty:
-        return Verdict("no 2-core point", False)
-    best = g.loc[g.value.idxmax()]
-    c = reference.claim(claim_id)
-    return Verdict(round(best.value, 1), within(best.value, float(c.paper_value), c.tolerance), best.ci_low,
-                   best.ci_high, note=note.format(int(best[at])))
-
-
-def claims_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The verdicts of every claim whose experiments are all in `frames` (for the notebooks)."""
-    from .. import reference
-    from ..scorecard import checks
-
-    rows = []
-    for cid, ck in checks().items():
-        if ck.experiments and all(e in frames for e in ck.experiments):
-            v, c = ck.fn(frames), reference.claim(cid)
-            rows.append({"claim": cid, "paper": c.paper_value, "measured": v.measured_value, "ci_low": v.ci_low,
-                         "ci_high": v.ci_high, "tolerance": c.tolerance,
-                         "verdict": "reproduced" if v.reproduced else "not reproduced", "note": v.note})
-    return pd.DataFrame(rows)

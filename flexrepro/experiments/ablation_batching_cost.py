@@ -1,8 +1,8 @@
 """Beyond the paper: the cost of one exception-less null call vs batch size, on the caller's
 core (batching) and on a remote core that must be woken (specialization, worst case), next to
 the synchronous call (OSDI'10 measured this shape; here it follows from the mechanism costs)."""
-from ..config import Param, ParamSet
-from ..registry import Experiment, register
+from ..harness.config import Param, ParamSet
+from ..harness.registry import Experiment, register
 
 BATCHES = [1, 2, 4, 8, 16, 32, 64]
 

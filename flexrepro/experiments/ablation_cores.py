@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..config import Param, ParamSet
-from ..registry import Experiment, register
+from ..harness.config import Param, ParamSet
+from ..harness.registry import Experiment, register
 from ..testbed import memcached as memcached_testbed, nginx as nginx_testbed
 from ..kernel.netstack import IRQ_MODES
 from ..workloads.network import ClientParams, LinkParams, load_client, load_link

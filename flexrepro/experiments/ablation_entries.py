@@ -12,10 +12,10 @@ dynamic core specialization on more. memslap gets a shorter warm-up than Figure 
 """
 from __future__ import annotations
 
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..errors import ConfigError
 from ..kernel.pages import ENTRIES_PER_PAGE
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 from . import _throttled
 
 ENTRIES = [64, 256, 1024]      # an nginx point at 2,048 clients costs ~10 s: three settings span the range

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from math import ceil
 
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..errors import ConfigError
 from ..kernel.pages import ENTRIES_PER_PAGE
 from ..kernel.scale import ScanMeter, park_dormant
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 from ..testbed import memcached as memcached_testbed, nginx as nginx_testbed
 
 CONNECTIONS = [100, 1_000, 10_000, 100_000]

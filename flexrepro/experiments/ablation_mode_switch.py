@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..platform import PlatformSpec, load_params, load_platform
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 from ..testbed import memcached as memcached_testbed, nginx as nginx_testbed
 
 EXTRA_CYCLES = [0, 200, 500, 1000, 2000]

@@ -9,8 +9,8 @@ not assumed. Everything else is the calibrated model of Figure 7.
 """
 from __future__ import annotations
 
-from ..config import Param, ParamSet
-from ..registry import Experiment, register
+from ..harness.config import Param, ParamSet
+from ..harness.registry import Experiment, register
 from ..testbed import nginx as nginx_testbed
 from .ablation_cores import NGINX_KEEP, SYSTEM, _row, scaled_testbed
 

@@ -11,9 +11,9 @@ Measured per completed call: thread switches, continuations, busy cycles, throug
 the memory of the syscall threads (plus continuations) against the machine and PID_MAX.
 Queue rings by default, so that page scans (`ablation_interface`) do not mix in.
 """
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..errors import ConfigError
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 
 OUTSTANDING = [100, 1_000, 10_000, 100_000, 1_000_000]
 KIB_PER_GIB = 1024 ** 2

@@ -14,9 +14,9 @@ throttled either.
 """
 from __future__ import annotations
 
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..errors import ConfigError
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 from ..testbed import memcached as memcached_testbed, nginx as nginx_testbed
 from .ablation_cores import CLIENT_SCALE, LINK_GBPS, scaled_testbed
 

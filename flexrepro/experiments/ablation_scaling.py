@@ -11,9 +11,9 @@ syscall thread per core that runs syscall threads (in this workload no active ca
 its timing equals FlexSC's); `ablation_nonblocking_kernel` simulates that kernel with calls
 that do block.
 """
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..errors import ConfigError
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 
 OUTSTANDING = [100, 316, 1_000, 3_162, 10_000, 31_623, 100_000, 316_228, 1_000_000]
 KIB_PER_GIB = 1024 ** 2

@@ -16,10 +16,10 @@ The standstill detector (`runtime.standstill`) fires when no call completed for
 """
 from __future__ import annotations
 
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..errors import ConfigError
 from ..kernel.pages import ENTRIES_PER_PAGE
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 from . import _throttled
 
 STANDSTILL = Param("standstill_cycles", float, 23e6, low=1.0, high=1e12,

@@ -20,8 +20,8 @@ from functools import lru_cache
 import pandas as pd
 
 from .. import paths
-from ..config import Param, ParamSet
-from ..registry import Experiment, register
+from ..harness.config import Param, ParamSet
+from ..harness.registry import Experiment, register
 from ..testbed import memcached as memcached_testbed, nginx as nginx_testbed
 from ..workloads.network import load_client
 

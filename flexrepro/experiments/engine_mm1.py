@@ -6,9 +6,9 @@ rely on (mean response time of M/M/1 is 1 / (mu - lambda)).
 import simpy
 
 from ..errors import ConfigError
-from ..config import Param, ParamSet
-from ..registry import Experiment, register
-from ..seeds import rng
+from ..harness.config import Param, ParamSet
+from ..harness.registry import Experiment, register
+from ..harness.seeds import rng
 
 
 def run_point(config: dict, seed: int) -> dict:

@@ -1,8 +1,8 @@
 """Figure 2: the 64-byte syscall entry, drawn from the dtype the simulator uses, and the
 status state machine with the transitions a short simulation actually performed."""
-from ..config import ParamSet
+from ..harness.config import ParamSet
 from ..kernel.pages import TRANSITIONS, entry_layout
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 
 
 def run_point(config: dict, seed: int) -> list[dict]:

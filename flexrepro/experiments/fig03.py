@@ -1,6 +1,6 @@
 """Figure 3: synchronous vs exception-less execution as per-core timelines from the kernel's trace."""
-from ..config import Param, ParamSet
-from ..registry import Experiment, register
+from ..harness.config import Param, ParamSet
+from ..harness.registry import Experiment, register
 
 
 def run_point(config: dict, seed: int) -> list[dict]:

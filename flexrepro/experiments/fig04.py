@@ -7,8 +7,8 @@ sequence from the trace).
 """
 import simpy
 
-from ..config import Param, ParamSet
-from ..registry import Experiment, register
+from ..harness.config import Param, ParamSet
+from ..harness.registry import Experiment, register
 
 SERVERS = ("flexsc_pages", "flexsc_queues", "epoll")
 STAGE_ROWS = 10

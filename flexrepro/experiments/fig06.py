@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import reference
-from ..config import Param, ParamSet
+from ..harness.config import Param, ParamSet
 from ..platform import MODELLED
-from ..registry import Experiment, register
-from ..scorecard import Verdict, claim_check, within
+from ..harness.registry import Experiment, register
 from ..testbed.memcached import INTERFACES, SYSTEMS, simulate
 from ..stats import mean_ci
 
@@ -47,53 +45,6 @@ def normalised(df: pd.DataFrame) -> pd.DataFrame:
             rows.append({"cores": cores, "metric": metric, "mode": mode,
                          "what": "CPI" if what == "cpi" else what.split("_")[0], "ratio": m, "ci_low": lo, "ci_high": hi})
     return pd.DataFrame(rows)
-
-
-def _ratio(frames, cores: int, metric: str):
-    n = normalised(frames["fig06"])
-    sel = n[(n.cores == cores) & (n.metric == metric)]
-    return None if sel.empty else sel.iloc[0]
-
-
-def _cpi_check(claim_id: str, cores: int):
-    @claim_check(claim_id, "fig06")
-    def check(frames):
-        r = _ratio(frames, cores, "user_cpi")
-        if r is None:
-            return Verdict(f"no {cores}-core point", False)
-        c = reference.claim(claim_id)
-        return Verdict(round(float(r.ratio), 3), within(r.ratio, float(c.paper_value), c.tolerance),
-                       float(r.ci_low), float(r.ci_high))
-    return check
-
-
-_cpi_check("F6-user-cpi-1core", 1)
-_cpi_check("F6-user-cpi-4core", 4)
-
-
-@claim_check("F6-kernel-cpi", "fig06")
-def _kernel_cpi(frames):
-    n = normalised(frames["fig06"])
-    sel = n[n.metric == "kernel_cpi"]
-    text = ", ".join(f"{int(r.cores)}c: {r.ratio:.3f}" for r in sel.itertuples())
-    return Verdict(text, bool(len(sel) and (sel.ratio < 1).all()), note="flexsc / epoll kernel CPI")
-
-
-@claim_check("F6-l1-misses", "fig06")
-def _l1(frames):
-    df = frames["fig06"]
-    parts, ok = [], True
-    for cores, g in df.groupby("cores"):
-        for s in ("l1d", "l1i"):
-            col = f"user_{s}_misses_per_request"
-            e, f = g[g.system == "epoll"][col].mean(), g[g.system == "flexsc"][col].mean()
-            if e > 0:
-                parts.append(f"{int(cores)}c {s}: {f / e:.3f}")
-                ok = ok and f / e <= 0.8
-            else:                       # no misses to reduce: the model cannot show this reduction
-                parts.append(f"{int(cores)}c {s}: no epoll misses")
-                ok = False
-    return Verdict(", ".join(parts), bool(parts) and ok, note="user misses per request, flexsc / epoll")
 
 
 register(Experiment(

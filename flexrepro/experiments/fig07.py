@@ -6,44 +6,14 @@ window of at least 1,500 requests. Deterministic: ApacheBench has no random inpu
 """
 from __future__ import annotations
 
-from .. import reference
-from ..registry import Experiment, register
-from ..scorecard import Verdict, claim_check, within
-from ._compare import ratio
-from ._nginx import AB_PARAMS, CONCURRENCY, best_two_core_gain, pick, run_ab
+from ..harness.registry import Experiment, register
+from .paired import ratio
+from ._nginx import AB_PARAMS, CONCURRENCY, run_ab
 
 
 def gains(df):
     """Throughput improvement of flexsc over epoll (%) per cores and concurrency."""
     return ratio(df, "throughput_rps", ["cores", "concurrency"])
-
-
-@claim_check("F7-1core-256", "fig07")
-def _one_core(frames):
-    g = pick(gains(frames["fig07"]), cores=1, concurrency=256)
-    if g.empty:
-        return Verdict("no 1-core point at 256", False)
-    r = g.iloc[0]
-    c = reference.claim("F7-1core-256")
-    return Verdict(round(r.value, 1), within(r.value, float(c.paper_value), c.tolerance), r.ci_low, r.ci_high,
-                   note="throughput gain (%) at 1 core, 256 concurrent clients")
-
-
-@claim_check("F7-2core-from-16", "fig07")
-def _from_16(frames):
-    g = gains(frames["fig07"])
-    g = g[(g.cores == 2) & (g.concurrency >= 16)]
-    if g.empty:
-        return Verdict("no 2-core point >= 16", False)
-    bad = [int(c) for c in g.concurrency[g.value <= 0]]
-    return Verdict(round(float(g.value.min()), 1), not bad, note="smallest 2-core gain (%) at concurrency >= 16" +
-                   (f"; flexsc <= epoll at {bad}" if bad else ""))
-
-
-@claim_check("F7-2core-max", "fig07")
-def _two_core_max(frames):
-    return best_two_core_gain(gains(frames["fig07"]), "F7-2core-max", "concurrency",
-                              "best 2-core gain (%), at {} clients")
 
 
 register(Experiment(

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import reference
-from ..registry import Experiment, register
-from ..scorecard import Verdict, claim_check, within
-from ._compare import ratio
-from ._nginx import HTTPERF_PARAMS, RATES, best_two_core_gain, pick, run_httperf
+from ..harness.registry import Experiment, register
+from .paired import ratio
+from ._nginx import HTTPERF_PARAMS, RATES, run_httperf
 
 FOLLOW = 0.95
 
@@ -36,43 +34,6 @@ def knees(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _knee_claim(claim_id: str, system: str, cores: int):
-    @claim_check(claim_id, "fig09")
-    def check(frames):
-        k = pick(knees(frames["fig09"]), system=system, cores=cores)["knee"].dropna()
-        if k.empty:
-            return Verdict("no knee", False, note="no offered rate was served at >= 95%")
-        c = reference.claim(claim_id)
-        return Verdict(float(k.mean()), within(float(k.mean()), float(c.paper_value), c.tolerance),
-                       float(k.min()), float(k.max()),
-                       note=f"{system}, {cores} core(s): highest offered rate served at >= {FOLLOW:.0%} "
-                            "(min..max over seeds)")
-    return check
-
-
-_knee_claim("F9-1core-epoll-knee", "epoll", 1)
-_knee_claim("F9-1core-flexsc-knee", "flexsc", 1)
-_knee_claim("F9-2core-epoll-knee", "epoll", 2)
-_knee_claim("F9-2core-flexsc-knee", "flexsc", 2)
-
-
-@claim_check("F9-1core-50k", "fig09")
-def _at_50k(frames):
-    g = pick(gains(frames["fig09"]), cores=1, rate=50000)
-    if g.empty:
-        return Verdict("no 1-core point at 50000 req/s", False)
-    r = g.iloc[0]
-    c = reference.claim("F9-1core-50k")
-    return Verdict(round(r.value, 1), within(r.value, float(c.paper_value), c.tolerance), r.ci_low, r.ci_high,
-                   note="Mbps gain (%) at 1 core, 50,000 req/s offered")
-
-
-@claim_check("F9-2core-max", "fig09")
-def _two_core_max(frames):
-    return best_two_core_gain(gains(frames["fig09"]), "F9-2core-max", "rate",
-                              "best 2-core Mbps gain (%), at {} req/s offered")
-
-
 register(Experiment(
     id="fig09", title="nginx Mbps under httperf vs offered rate (epoll vs FlexSC)", paper_item="Figure 9",
     params=HTTPERF_PARAMS, run_point=run_httperf,
@@ -80,17 +41,3 @@ register(Experiment(
     quick_grid={"system": ["epoll", "flexsc"], "cores": [1], "rate": [20000, 50000]},
     seeds=5, quick_seeds=2, notebook="fig09",
 ))
-
-
-@claim_check("A-nginx", "fig07", "fig09")
-def _abstract(frames):
-    from .fig07 import gains as ab_gains
-    best = []
-    for name, g in (("ApacheBench req/s", ab_gains(frames["fig07"])), ("httperf Mbps", gains(frames["fig09"]))):
-        r = g.loc[g.value.idxmax()]
-        at = f"{int(r.concurrency)} clients" if "concurrency" in g else f"{int(r.rate)} req/s"
-        best.append((r.value, r.ci_low, r.ci_high, f"{name}: {r.value:.1f}% at {int(r.cores)} core(s), {at}"))
-    v, lo, hi, _ = max(best)
-    paper = float(reference.claim("A-nginx").paper_value)
-    return Verdict(round(v, 1), within(v, paper, reference.claim("A-nginx").tolerance), lo, hi,
-                   note="max throughput gain over workloads, cores and load — " + "; ".join(b[3] for b in best))

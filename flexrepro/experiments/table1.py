@@ -4,19 +4,16 @@ Syscalls per request come out of each server's state machine; instructions and I
 come from the processor model's counters. The memcached row is the calibration condition
 of its profiles (calibration/memcached_fit.py), so agreement here checks the fit, not a
 prediction. Adding a server = one entry in `SERVERS` (a function seed -> row of `METRICS`)
-and its claim ids in `CLAIMS`.
+and its claim ids in `CLAIMS` (checked in claims/table1.py).
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from .. import reference
-from ..config import Param, ParamSet
-from ..registry import Experiment, register
-from ..scorecard import Verdict, claim_check, within
+from ..harness.config import Param, ParamSet
+from ..harness.registry import Experiment, register
 from ..testbed.memcached import simulate as simulate_memcached
 from ..testbed.nginx import simulate as simulate_nginx
-from ..stats import mean_ci
 
 METRICS = ("syscalls_per_request", "user_instructions_per_syscall", "user_ipc",
            "kernel_instructions_per_syscall", "kernel_ipc")
@@ -46,24 +43,6 @@ CLAIMS = {"memcached": {"T1-mc-syscalls": "syscalls_per_request", "T1-mc-user-in
 def run_point(config: dict, seed: int) -> dict:
     return SERVERS[config["server"]](seed)
 
-
-def _check(server: str, claim_id: str, metric: str):
-    @claim_check(claim_id, "table1")
-    def check(frames):
-        df = frames["table1"]
-        sel = df[df.server == server][metric]
-        if sel.empty:
-            return Verdict(f"no {server} row", False)
-        m, lo, hi = mean_ci(sel)
-        c = reference.claim(claim_id)
-        return Verdict(round(m, 3), within(m, float(c.paper_value), c.tolerance), lo, hi,
-                       note="calibration target" if metric != "syscalls_per_request" else "output of the state machine")
-    return check
-
-
-for _server, _claims in CLAIMS.items():
-    for _cid, _metric in _claims.items():
-        _check(_server, _cid, _metric)
 
 register(Experiment(
     id="table1", title="Syscall profile of the epoll servers", paper_item="Table 1",

@@ -23,8 +23,8 @@ import tokenize
 from pathlib import Path
 
 from .. import reference
-from ..config import ParamSet
-from ..registry import Experiment, register
+from ..harness.config import ParamSet
+from ..harness.registry import Experiment, register
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # each port: the server and the testbed that picks its version

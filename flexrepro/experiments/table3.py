@@ -1,7 +1,7 @@
 """Table 3: the platform parameters the model runs with."""
-from ..config import ParamSet
+from ..harness.config import ParamSet
 from ..platform import load_platform
-from ..registry import Experiment, register
+from ..harness.registry import Experiment, register
 
 
 def run_point(config: dict, seed: int) -> list[dict]:

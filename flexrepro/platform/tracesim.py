@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from cachesim import Cache, CacheSimulator, MainMemory
 
-from ..seeds import rng
+from ..harness.seeds import rng
 from .machine import Machine
 from .params import ModelParams
 from .profile import CodeProfile

@@ -13,7 +13,7 @@ from math import ceil
 
 from ..kernel.pricing import server_catalogue
 from ..platform import ModelParams, PlatformSpec, load_params, load_platform
-from ..seeds import rng
+from ..harness.seeds import rng
 from ..servers.memcached import (KERNEL_PROFILE, Cache, EpollMemcached, FlexscMemcached, MemcachedParams,
                                  load_memcached)
 from ..workloads.memslap import Memslap

@@ -16,7 +16,7 @@ from math import ceil
 from ..errors import ConfigError
 from ..kernel.pricing import server_catalogue
 from ..platform import ModelParams, PlatformSpec, load_params, load_platform
-from ..seeds import rng
+from ..harness.seeds import rng
 from ..servers.nginx import KERNEL_PROFILE, EpollNginx, FlexscNginx, NginxParams, load_nginx
 from ..workloads.apachebench import ApacheBench, load_apachebench
 from ..workloads.httperf import Httperf, load_httperf

@@ -2,7 +2,7 @@
 import pytest
 
 import flexrepro
-from flexrepro.scorecard import checks
+from flexrepro.claims import checks
 
 COLUMNS = {"instructions_between_syscalls", "syscall", "user_ipc", "kernel_ipc", "user_degradation_pct",
            "kernel_degradation_pct", "direct_degradation_pct", "indirect_share"}

@@ -7,7 +7,7 @@ import pytest
 import flexrepro
 from flexrepro.errors import ConfigError
 from flexrepro.experiments.fig05 import improvement
-from flexrepro.scorecard import checks
+from flexrepro.claims import checks
 
 
 def _frame(gain_of):

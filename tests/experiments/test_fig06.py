@@ -2,7 +2,7 @@
 import pandas as pd
 
 from flexrepro.experiments.fig06 import METRICS, normalised
-from flexrepro.scorecard import checks
+from flexrepro.claims import checks
 
 
 def _frame(user_cpi_ratio, l1i_epoll=10.0):

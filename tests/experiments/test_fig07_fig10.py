@@ -9,9 +9,8 @@ import pytest
 import flexrepro
 from flexrepro.errors import ConfigError
 from flexrepro.experiments import fig07, fig08, fig09, fig10
-from flexrepro.experiments._compare import ratio
-from flexrepro.experiments._nginx import claims_table
-from flexrepro.scorecard import checks
+from flexrepro.experiments.paired import ratio
+from flexrepro.scorecard import checks, claims_table
 
 
 def _frame(rows):
@@ -73,7 +72,7 @@ def test_fig10_normalised_and_checks():
 
 def test_claims_table_lists_only_available_experiments():
     t = claims_table({"fig07": _ab(100.0, 170.0)})
-    assert set(t.claim) == {"F7-1core-256", "F7-2core-from-16", "F7-2core-max"}
+    assert set(t.claim_id) == {"F7-1core-256", "F7-2core-from-16", "F7-2core-max"}
 
 
 def test_bad_overrides():

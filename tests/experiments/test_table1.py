@@ -3,7 +3,7 @@ import pandas as pd
 
 import flexrepro
 from flexrepro.experiments.table1 import CLAIMS, METRICS, SERVERS
-from flexrepro.scorecard import checks
+from flexrepro.claims import checks
 
 
 def test_memcached_row_matches_table1_after_calibration():

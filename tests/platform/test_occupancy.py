@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from flexrepro.calibration import microbench
 from flexrepro.platform import Occupancy, load_params
-from flexrepro.seeds import rng
+from flexrepro.harness.seeds import rng
 
 CAP = 512.0
 seeded = settings(derandomize=True, max_examples=60, deadline=None)   # reproducible examples

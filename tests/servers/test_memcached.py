@@ -4,7 +4,7 @@ import pytest
 from flexrepro.errors import ConfigError
 from flexrepro.servers.memcached import Cache, load_memcached
 from flexrepro.testbed.memcached import build, simulate
-from flexrepro.seeds import rng
+from flexrepro.harness.seeds import rng
 from flexrepro.workloads.mva import mva
 
 SMALL = {"warmup": 400, "measure": 1500}

@@ -9,7 +9,7 @@ import simpy
 from flexrepro.errors import ConfigError
 from flexrepro.kernel.net import Message
 from flexrepro.kernel.net import Listener
-from flexrepro.seeds import rng
+from flexrepro.harness.seeds import rng
 from flexrepro.workloads.apachebench import ApacheBench
 from flexrepro.workloads.httperf import Httperf, load_httperf
 from flexrepro.workloads.memslap import Memslap, load_memslap

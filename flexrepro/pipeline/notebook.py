@@ -1,15 +1,14 @@
 """Helpers that keep notebooks thin: where outputs go and how figures/tables are saved."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
-from . import paths
-from .atomic import atomic_path, write_csv, write_text
+from .. import paths
+from ..atomic import atomic_path, write_csv, write_text
 
 
 def output_dir(name: str, out_dir: str | None = None) -> Path:
@@ -54,24 +53,18 @@ class PaperValue:
 
 
 def paper_value(claim_id: str) -> PaperValue:
-    from . import reference
-    from .scorecard import threshold
+    from .. import reference
 
-    c = reference.claim(claim_id)
-    text = str(c.paper_value).strip()
-    if m := re.fullmatch(r"([\d.]+)\s*\.\.\s*([\d.]+)", text):          # a stated span: "25..35"
-        lo, hi = float(m.group(1)), float(m.group(2))
+    t = reference.target(claim_id)
+    if t.kind == "span":                                                  # a stated span: "25..35"
+        lo, hi = t.stated
         return PaperValue(claim_id, (lo + hi) / 2, (lo, hi), span=True)
-    t = threshold(c.paper_value, c.tolerance)
-    num = re.match(r"\s*(-?[\d.]+)", text)
-    value = float(num.group(1)) if num else None
-    if t is not None and len(t[1]) == 2:
-        if m := re.fullmatch(r"ratio\s+([\d.]+).*", str(c.tolerance).strip()):
-            value = float(m.group(1))                                     # "0.51 -> 0.92 (x1.8)"
-        return PaperValue(claim_id, value, (t[1][0], t[1][1]))
-    if t is not None:
-        bound = t[1][0]
-        return PaperValue(claim_id, None, None, bound, below=t[0](bound - abs(bound) * 1e-6 - 1e-9))
+    value = t.paper if t.paper is not None else reference.leading_number(claim_id)
+    if t.decides and t.kind != "bound":
+        lo, hi = t.edges
+        return PaperValue(claim_id, value, (lo, hi))
+    if t.kind == "bound":
+        return PaperValue(claim_id, None, None, t.bound, below=t.op in ("<", "<="))
     return PaperValue(claim_id, value, None)
 
 

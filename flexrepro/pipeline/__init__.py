@@ -1,19 +1,22 @@
 """The reproduction pipeline behind reproduce.sh: every notebook with papermill, then the report.
 
-    python -m flexrepro.pipeline run [--quick] [--out results]
-    python -m flexrepro.pipeline sweep NOTEBOOK -p name value [-p name value ...]
+    python -m flexrepro reproduce [--quick] [--out results]     (= python -m flexrepro.pipeline ...)
+    python -m flexrepro variant NOTEBOOK -p name value [-p name value ...]
 
-`run` executes notebooks/calibration.ipynb first (it checks that the committed parameters,
+The command line is flexrepro.cli's (one parser). The package also holds what the
+notebooks and the report need: `nbparams` (papermill parameters, checked), `notebook`
+(the notebooks' helpers: output_dir, save_*, paper_*), `report` (REPORT.md from results/).
+
+`reproduce` executes notebooks/calibration.ipynb first (it checks that the committed parameters,
 which every other notebook uses, are still what the model fits), then every other
 notebook, the scorecard notebook last, and writes the report. Every input is checked
 before the first notebook starts; the run never modifies a tracked file. Executed copies go to results/notebooks/; each notebook writes its figures and
 tables to results/<name>/. A failing notebook stops the run, naming the executed copy
-that shows the error. Sweep points are cached as they finish (flexrepro.cache), so a
+that shows the error. Sweep points are cached as they finish (flexrepro.harness.cache), so a
 rerun after an interrupt recomputes nothing that had finished.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -27,12 +30,12 @@ from typing import Any
 
 import pandas as pd
 
-from . import paths
-from .atomic import write_csv, write_text
-from .errors import ConfigError, FlexreproError
-from .inputs import scheduler_address, writable_dir
+from .. import paths
+from ..atomic import write_csv, write_text
+from ..errors import ConfigError, FlexreproError
+from ..inputs import scheduler_address, writable_dir
 from .nbparams import check_parameters
-from .sweep import EXECUTORS, SCHEDULER_ENV
+from ..harness.sweep import EXECUTORS, SCHEDULER_ENV
 
 FIRST, LAST = "calibration", "scorecard"
 KERNEL = "python3"
@@ -110,7 +113,7 @@ def execute_notebook(nb: Path, executed: Path, parameters: dict[str, Any]) -> fl
 # copy and outputs are still in place, is not run again: its stamp records all of that.
 
 def _stamp_key(nb: Path, params: dict[str, Any]) -> str:
-    from .cache import source_hash
+    from ..harness.cache import source_hash
 
     tree = source_hash(paths.ROOT / "flexrepro", paths.DATA, everything=True)
     ident = [hashlib.sha256(nb.read_bytes()).hexdigest(), json.dumps(params, sort_keys=True), tree]
@@ -122,7 +125,7 @@ def _listing(out: Path) -> dict[str, tuple[int, int]]:
     if not out.is_dir():
         return {}
     return {p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size)
-            for p in out.rglob("*") if p.is_file() and p.relative_to(out).parts[0] not in ("notebooks", "sweeps")
+            for p in out.rglob("*") if p.is_file() and p.relative_to(out).parts[0] not in ("notebooks", "variants")
             and p.name not in ("REPORT.md", "appendix.md", "report.html")}
 
 
@@ -181,7 +184,7 @@ def _shared_dask(executor: str, scheduler: str | None):
 def check_inputs(out: Path, executor: str, scheduler: str | None,
                  only: list[str] | None) -> tuple[Path, list[Path]]:
     """Everything a run needs, checked before the first notebook starts (ConfigError)."""
-    from .cache import default_root
+    from ..harness.cache import default_root
 
     if executor not in EXECUTORS:
         raise ConfigError(f"parameter '--executor': got {executor!r}; allowed: one of {', '.join(EXECUTORS)}")
@@ -244,7 +247,7 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
         from .report import write_report
 
         from .report import load_claims
-        from .scorecard import summary_lines
+        from ..scorecard import summary_lines
 
         md, html = write_report(out)
         print("\n" + "\n".join(summary_lines(load_claims(out))))
@@ -254,83 +257,25 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
     return timings
 
 
-# --- papermill sweeps -------------------------------------------------------------------
+# --- a variant: one notebook with other parameters ----------------------------------------
 
 def _slug(params: dict[str, Any]) -> str:
     text = "-".join(f"{k}={v}" for k, v in params.items() if k != "out_dir")
     return re.sub(r"[^A-Za-z0-9_.=,+-]+", "_", text)[:120]
 
 
-def sweep(notebook: str, raw: list[tuple[str, str]], out: Path | None = None) -> Path:
-    """papermill one notebook with parameters into results/sweeps/; returns the executed copy."""
+def variant(notebook: str, raw: list[tuple[str, str]], out: Path | None = None) -> Path:
+    """papermill one notebook with parameters into results/variants/; returns the executed copy."""
     nb = resolve_notebook(notebook)
     params = check_parameters(nb, raw)
-    base = writable_dir(out or paths.RESULTS / "sweeps", "--out").resolve()
-    from .cache import default_root
+    base = writable_dir(out or paths.RESULTS / "variants", "--out").resolve()
+    from ..harness.cache import default_root
 
     default_root()
     stem = nb.stem + (f"-{_slug(params)}" if _slug(params) else "")
     params.setdefault("out_dir", str(base / stem))
     executed = base / f"{stem}.ipynb"
-    print(f"sweep {nb.stem} {params} ...", end=" ", flush=True)
+    print(f"variant {nb.stem} {params} ...", end=" ", flush=True)
     secs = execute_notebook(nb, executed, params)
     print(f"{secs:.1f} s\nexecuted notebook: {executed}\noutputs: {params['out_dir']}")
     return executed
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (and exit 2) like every other bad input."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m flexrepro.pipeline", description=__doc__,
-                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    r = sub.add_parser("run", help="execute every notebook, then write the report")
-    r.add_argument("--quick", action="store_true", help="small grids, fewer seeds")
-    r.add_argument("--seeds", type=int, default=None, help="replicates per point (default: each experiment's)")
-    r.add_argument("--executor", choices=EXECUTORS, default="process",
-                   help="where sweep points run (default: process, one worker per core)")
-    r.add_argument("--scheduler", default=None, metavar="ADDR",
-                   help="dask scheduler address, e.g. tcp://host:8786; only with --executor dask")
-    r.add_argument("--out", type=Path, default=paths.RESULTS, metavar="DIR", help="results directory (default: results/)")
-    r.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks (e.g. fig05 scorecard)")
-    r.add_argument("--no-report", action="store_true", help="do not write REPORT.md, appendix.md, report.html")
-    r.add_argument("--force", action="store_true",
-                   help="run every notebook even if nothing changed (finished sweep points still come from the cache)")
-    s = sub.add_parser("sweep", help="papermill one notebook with parameters into results/sweeps/")
-    s.add_argument("notebook", help="a notebook name (fig05) or path")
-    s.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                   help="set a parameter of the notebook's parameters cell (a Python literal or a string)")
-    s.add_argument("--out", type=Path, default=None, metavar="DIR", help="default: results/sweeps/")
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        if args.command == "run":
-            if args.seeds is not None and args.seeds < 1:
-                raise ConfigError(f"parameter 'seeds': got {args.seeds}; allowed: an integer >= 1")
-            reproduce(args.out, quick=args.quick, seeds=args.seeds, executor=args.executor,
-                      scheduler=args.scheduler, only=args.only, report=not args.no_report,
-                      force=args.force)
-        else:
-            sweep(args.notebook, [tuple(p) for p in args.parameter], args.out)
-    except NotebookFailed as e:
-        print(f"\nflexrepro: {e}", file=sys.stderr)
-        return 1
-    except FlexreproError as e:
-        print(f"flexrepro: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\nflexrepro: interrupted; run again to resume (finished points are cached)", file=sys.stderr)
-        return 130
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

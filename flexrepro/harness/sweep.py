@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from . import registry
 from .cache import ResultCache, task_key
-from .errors import ConfigError
+from ..errors import ConfigError
 from .seeds import replicate_seeds
 
 EXECUTORS = ("serial", "process", "dask")
@@ -183,7 +183,7 @@ def dask_client(scheduler: str | None = None):
     client = _DASK_CLIENTS.get(name)
     if client is None or client.status != "running":
         if scheduler:
-            from .inputs import CONNECT_TIMEOUT_S
+            from ..inputs import CONNECT_TIMEOUT_S
 
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         else:

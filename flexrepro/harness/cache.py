@@ -1,10 +1,12 @@
 """Content-addressed result cache: one parquet file per (experiment, config, seed, model).
 
 The key hashes the experiment id, the full validated config, the replicate and seed, and
-the *model version*: the package source (less the command line, notebook runner and
-report, which never run inside a point) and every `data/` file the model reads (all but
-`data/paper/`, which is only compared against), plus the versions of the numerical
-libraries. Changing any of them makes every old entry unreachable, never wrong.
+the *model version*: the package source and every `data/` file the model reads, plus the
+versions of the numerical libraries. Changing any of them makes every old entry
+unreachable, never wrong. Left out, because they never run inside a point: the command
+line, the notebook pipeline and report (pipeline/), and the claims — their checks
+(claims/), the scorecard, the paper's tables (reference.py, `data/paper/`). Changing a
+claim's tolerance therefore re-scores the cached points; it does not re-simulate them.
 
 Files are written atomically (temp file + rename) with parquet page checksums and a
 digest of the frame's values; a file that fails to parse, fails a checksum or the digest,
@@ -29,14 +31,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import paths
-from .atomic import atomic_path
+from .. import paths
+from ..atomic import atomic_path
 
 # Libraries whose version can change a row (random streams, solvers, the event engine).
 _LIBRARIES = ("numpy", "scipy", "simpy", "pycachesim")
-# Package modules that never run inside run_point (command line, input checks, notebook runner, report):
+# Package modules and subpackages that never run inside run_point (command line, input
+# checks, notebook pipeline and report, claims and the paper's numbers they compare with):
 # editing them must not throw the finished points away.
-_NOT_MODEL = frozenset({"__main__.py", "cli.py", "inputs.py", "pipeline.py", "report.py", "notebook.py"})
+_NOT_MODEL = frozenset({"__main__.py", "cli.py", "inputs.py", "scorecard.py", "reference.py"})
+_NOT_MODEL_PACKAGES = frozenset({"pipeline", "claims"})
 _KEY_META = b"flexrepro.cache_key"
 _DIGEST_META = b"flexrepro.frame_digest"
 
@@ -47,15 +51,19 @@ class CacheCorruption(UserWarning):
 
 def default_root() -> Path:
     """`$FLEXREPRO_CACHE`, else `.cache/flexrepro/` in the checkout (ConfigError if unusable)."""
-    from .inputs import writable_dir
+    from ..inputs import writable_dir
 
     env = os.environ.get("FLEXREPRO_CACHE")
     return writable_dir(env, "FLEXREPRO_CACHE") if env else paths.ROOT / ".cache" / "flexrepro"
 
 
 def _model_files(package_dir: Path, data_dir: Path, everything: bool) -> list[tuple[str, Path]]:
+    def model(p: Path) -> bool:
+        rel = p.relative_to(package_dir).parts
+        return not (rel[0] in _NOT_MODEL_PACKAGES or (len(rel) == 1 and rel[0] in _NOT_MODEL))
+
     files = [(f"pkg/{p.relative_to(package_dir)}", p) for p in package_dir.rglob("*.py")
-             if everything or p.parent != package_dir or p.name not in _NOT_MODEL]
+             if everything or model(p)]
     if data_dir.is_dir():
         paper = data_dir / "paper"
         files += [(f"data/{p.relative_to(data_dir)}", p) for p in data_dir.rglob("*")
@@ -83,7 +91,7 @@ def source_hash(package_dir: Path, data_dir: Path, everything: bool = False) -> 
 @lru_cache(maxsize=None)
 def model_version() -> str:
     """The running model's version (computed once per process: the code loaded is fixed)."""
-    return source_hash(Path(__file__).resolve().parent, paths.DATA)
+    return source_hash(Path(__file__).resolve().parent.parent, paths.DATA)
 
 
 def task_key(experiment_id: str, config: dict[str, Any], replicate: int, seed: int,

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 _TYPES = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
 

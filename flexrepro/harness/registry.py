@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from .config import ParamSet
-from .errors import UnknownExperiment
+from ..errors import UnknownExperiment
 
 RunPoint = Callable[[dict, int], "dict | list[dict]"]
 
@@ -66,7 +66,7 @@ def load_all() -> None:
     global _LOADED
     if _LOADED:
         return
-    from . import experiments
+    from .. import experiments
 
     for mod in pkgutil.iter_modules(experiments.__path__):
         if not mod.name.startswith("_"):

@@ -22,13 +22,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, paths, reference, registry, scorecard
-from .atomic import write_text
-from .errors import FlexreproError
-from .platform import load_platform
-from .seeds import ROOT_SEED, replicate_seeds
+from .. import __version__, paths, reference, scorecard
+from ..harness import registry
+from ..atomic import write_text
+from ..errors import FlexreproError
+from ..platform import load_platform
+from ..harness.seeds import ROOT_SEED, replicate_seeds
 
-SKIP_DIRS = {"notebooks", "sweeps", "scorecard"}  # the scorecard is the claims table
+SKIP_DIRS = {"notebooks", "variants", "scorecard"}  # the scorecard is the claims table
 TITLE = "# Reproduction report: Exception-Less System Calls for Event-Driven Servers (ATC'11)"
 
 
@@ -139,7 +140,7 @@ def _git(*args: str) -> str:
 
 
 def load_provenance(results: Path) -> tuple[dict[str, str], pd.DataFrame, pd.DataFrame | None, list[str]]:
-    from .cache import model_version
+    from ..harness.cache import model_version
 
     timings_path = results / "notebooks" / "timings.csv"
     timings = pd.read_csv(timings_path) if timings_path.is_file() else None

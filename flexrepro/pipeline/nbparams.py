@@ -16,9 +16,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
-from .inputs import unique_keys
-from .sweep import EXECUTORS
+from ..errors import ConfigError
+from ..inputs import unique_keys
+from ..harness.sweep import EXECUTORS
 
 # Types of the parameters every notebook declares (their defaults alone do not say).
 STANDARD = {"quick": (bool,), "seeds": (int, type(None)), "executor": (str,), "out_dir": (str, type(None))}
