@@ -43,7 +43,7 @@ def _from_16(frames):
 @claim_check("F7-2core-max", "fig07")
 def _two_core_max(frames):
     return best_two_core_gain(gains(frames["fig07"]), "F7-2core-max", "concurrency",
-                              "best 2-core gain (%), at {} clients")
+                              "best 2-core gain (%), at {} clients", frames["fig07"])
 
 
 register(Experiment(

@@ -70,7 +70,7 @@ def _at_50k(frames):
 @claim_check("F9-2core-max", "fig09")
 def _two_core_max(frames):
     return best_two_core_gain(gains(frames["fig09"]), "F9-2core-max", "rate",
-                              "best 2-core Mbps gain (%), at {} req/s offered")
+                              "best 2-core Mbps gain (%), at {} req/s offered", frames["fig09"])
 
 
 register(Experiment(
