@@ -22,8 +22,9 @@ start) one worker serves alone, the accept queue (unbounded in the model) fills,
 opened as the second worker joins measures the two workers draining it -- 38.9k req/s served at
 30k offered (1x), still 36.5k at 10x. Those rows (20k-37.5k offered, 2 cores, epoll) show
 served > offered; no verdict reads them (a knee needs served >= 95% of offered, the best gain
-is at 67.5k). Linux bounds that queue (listen backlog, somaxconn 128 on 2.6.3x; SYNs beyond it
-are dropped and retried after 3 s), which the model does not yet.
+is at 67.5k). Linux bounds that queue (listen backlog capped by SOMAXCONN, 128, in
+include/linux/socket.h; SYNs beyond it are dropped and retried after TCP_TIMEOUT_INIT = 3*HZ,
+include/net/tcp.h of 2.6.32), which the model does not yet.
 """
 from __future__ import annotations
 
