@@ -14,8 +14,9 @@ req/s (seeds 0-2 of nginx_bench.simulate; worker 1's busy share <0.2% throughout
   1024 clients  1x 11,603 / 11,625 / 11,704   2x 11,603 / 11,614   4x 11,611 / 11,618
                 10x 11,617                    40x 11,620 / 11,621
   FlexSC 1024   1x 24,150   10x 24,142  ->  best 2-core gain +108.1% (1x) and +107.8% (40x)
-  256 clients   1x 11,916   10x 11,647 (mean latency 21.5 -> 22.0 ms)
-  128 clients   1x 11,678 / 11,811 / 11,668   10x 11,624 / 14,903 / 11,623
+  256 clients   1x 11,916   10x 11,647   40x 11,628 (mean latency 21.5 -> 22.0 ms: the
+                2-core latency change of Figure 8 goes -50.6% -> -51.8%, its verdict stays)
+  128 clients   1x 11,678 / 11,811 / 11,668   10x 11,624 / 14,903 / 11,623   40x 11,622
 At 128 one seed's 10x window caught the second worker joining (both busy, 14.9k): between
 2 and ~256 clients the two-worker episodes last long enough to show in some windows (the
 pipeline's 128-client row is one: 18.1k, both workers), so those rows are the episode the
