@@ -33,12 +33,15 @@ from ..workloads.network import load_client
 # point -> (client tool, where, {claim: metric}); a metric is "pct:col" (flexsc over epoll, %),
 # "ratio:col" (flexsc / epoll) or "flexsc:col" (the FlexSC run's own value)
 POINTS = {
-    "memcached-1core-768": ("memslap", {"cores": 1, "load": 768}, {"A-memcached": "pct:throughput_rps"}),
+    "memcached-1core-768": ("memslap", {"cores": 1, "load": 768},
+                            {"A-memcached": "pct:throughput_rps", "F6-user-cpi-1core": "ratio:user_cpi"}),
     "memcached-4core-768": ("memslap", {"cores": 4, "load": 768},
                             {"F5-one-thread": "flexsc:util_min", "F6-user-cpi-4core": "ratio:user_cpi"}),
     "apachebench-1core-256": ("apachebench", {"cores": 1, "load": 256},
                               {"F7-1core-256": "pct:throughput_rps", "F8-1core": "pct:mean_latency_s"}),
     "apachebench-2core-1024": ("apachebench", {"cores": 2, "load": 1024}, {"F7-2core-max": "pct:throughput_rps"}),
+    "httperf-1core-40k": ("httperf", {"cores": 1, "load": 40000},
+                          {"F10-user-cpi-1core": "ratio:user_cpi", "F10-kernel-cpi-1core": "ratio:kernel_cpi"}),
     "httperf-1core-50k": ("httperf", {"cores": 1, "load": 50000}, {"F9-1core-50k": "pct:reply_mbps"}),
 }
 CORNERS = ("low", "point", "high")
