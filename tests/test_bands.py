@@ -28,7 +28,8 @@ def test_band_holds_the_point_and_the_ends():
     import pandas as pd
     frame = pd.DataFrame(rows)
     assert set(frame.corner) == {"point", "low", "high"}
-    assert frame[frame.corner == "low"].assumption_value.iloc[0] < frame[frame.corner == "high"].assumption_value.iloc[0]
+    low, high = (float(frame[frame.corner == c].assumption_value.iloc[0]) for c in ("low", "high"))
+    assert low < high
     b = bands.band(frame).set_index("claim").loc["F9-1core-50k"]
     assert b.band_low <= b.point <= b.band_high
     assert b.band_low == pytest.approx(frame.value.min()) and b.band_high == pytest.approx(frame.value.max())
