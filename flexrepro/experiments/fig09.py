@@ -13,8 +13,8 @@ keep-alive every worker keeps connections open, so no worker sleeps a whole dela
 have joined: at and above the knee both cores stay ~100% busy and the window's length does not
 matter. Windows of 1x and 10x (0.3 s), served req/s and Mbps (seeds 0-2 of
 nginx_bench.simulate):
-  40,000 offered  1x 38,767 / 38,700 / 38,733   10x 38,677 / 38,653 / 38,650  (>= 95%: the
-                  knee in every case)
+  40,000 offered  1x 38,767 / 38,700 / 38,733   10x 38,677 / 38,653 / 38,650
+                  167x (5.0 s = 10 delays) 38,655   (>= 95%: the knee in every case)
   67,500 epoll    1x 38,267 / 38,300 (670 / 729 Mbps)   10x 38,180 / 38,163 (686 / 700 Mbps)
   67,500 FlexSC   1x 50,600 / 48,300 (915 / 917 Mbps)   10x 51,357 / 50,550 (922 / 921 Mbps)
   -> best 2-core Mbps gain +36.5 / +25.8% (1x), +34.3 / +31.6% (10x): the verdict does not
