@@ -18,9 +18,9 @@ req/s (seeds 0-2 of nginx_bench.simulate; worker 1's busy share <0.2% throughout
                 2-core latency change of Figure 8 goes -50.6% -> -51.8%, its verdict stays)
   128 clients   1x 11,678 / 11,811 / 11,668   10x 11,624 / 14,903 / 11,623   40x 11,622
 At 128 one seed's 10x window caught the second worker joining (both busy, 14.9k): between
-2 and ~256 clients the two-worker episodes last long enough to show in some windows (the
-pipeline's 128-client row is one: 18.1k, both workers), so those rows are the episode the
-window lands in. No verdict rests on them: the best 2-core gain is at 1024, where one worker
+2 and ~256 clients the two-worker episodes last long enough to show in some windows (in the
+last pipeline run the 128-client row was one: 18.1k, both workers), so those rows are the
+episode the window lands in. No verdict rests on them: the best 2-core gain is at 1024, where one worker
 holds for 10 delays; FlexSC (>= 22.9k from 16 clients) stays above the two-worker epoll
 level (18.1k) at every concurrency >= 16. 40x windows on every 2-core epoll point would cost
 ~11 x 1-3 min of CPU, more than the pipeline's budget; tests/test_steady_windows.py doubles
