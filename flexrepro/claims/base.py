@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -64,12 +64,15 @@ def compare(claim_id: str, picked: pd.DataFrame, missing: str, value: str = "val
     return Verdict(round(v, digits), reference.target(claim_id).accepts(v), r.ci_low, r.ci_high, note=note)
 
 
-def best_gain(gains: pd.DataFrame, claim_id: str, at: str, note: str, cores: int = 2) -> Verdict:
+def best_gain(gains: pd.DataFrame, claim_id: str, at: str, note: str, cores: int = 2,
+              about: Callable[[Any], str] | None = None) -> Verdict:
     """The largest gain of a `ratio` frame on `cores` cores against `claim_id`; `note` is
-    formatted with the value of column `at` where it occurs."""
+    formatted with the value of column `at` where it occurs, and `about(value)` (if given)
+    adds what else is known of the runs there."""
     g = gains[gains.cores == cores]
     if g.empty:
         return Verdict(f"no {cores}-core point", False)
     best = g.loc[g.value.idxmax()]
+    text = note.format(int(best[at])) + (about(best[at]) if about else "")
     return Verdict(round(best.value, 1), reference.target(claim_id).accepts(best.value), best.ci_low,
-                   best.ci_high, note=note.format(int(best[at])))
+                   best.ci_high, note=text)

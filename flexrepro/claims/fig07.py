@@ -3,7 +3,7 @@ every concurrency from 16 on 2 cores, and the best 2-core gain."""
 from __future__ import annotations
 
 from .. import reference
-from ..experiments._nginx import pick
+from ..experiments._nginx import one_worker_note, pick
 from ..experiments.fig07 import gains
 from .base import Verdict, best_gain, claim_check, compare
 
@@ -28,4 +28,6 @@ def _from_16(frames):
 
 @claim_check("F7-2core-max", "fig07")
 def _two_core_max(frames):
-    return best_gain(gains(frames["fig07"]), "F7-2core-max", "concurrency", "best 2-core gain (%), at {} clients")
+    rows = frames["fig07"]
+    return best_gain(gains(rows), "F7-2core-max", "concurrency", "best 2-core gain (%), at {} clients",
+                     about=lambda x: one_worker_note(rows, "concurrency", x))

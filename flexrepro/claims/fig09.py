@@ -3,7 +3,7 @@ and the best 2-core gain."""
 from __future__ import annotations
 
 from .. import reference
-from ..experiments._nginx import pick
+from ..experiments._nginx import one_worker_note, pick
 from ..experiments.fig09 import FOLLOW, gains, knees
 from .base import Verdict, best_gain, claim_check, compare
 
@@ -35,4 +35,6 @@ def _at_50k(frames):
 
 @claim_check("F9-2core-max", "fig09")
 def _two_core_max(frames):
-    return best_gain(gains(frames["fig09"]), "F9-2core-max", "rate", "best 2-core Mbps gain (%), at {} req/s offered")
+    rows = frames["fig09"]
+    return best_gain(gains(rows), "F9-2core-max", "rate", "best 2-core Mbps gain (%), at {} req/s offered",
+                     about=lambda x: one_worker_note(rows, "rate", x))

@@ -54,3 +54,21 @@ def pick(df: pd.DataFrame, **where) -> pd.DataFrame:
     for k, v in where.items():
         df = df[df[k] == v]
     return df
+
+
+# a worker that served less than this share of its core's time in the window took no part
+IDLE_WORKER = 0.1
+
+
+def one_worker_runs(df: pd.DataFrame, **where) -> tuple[int, int]:
+    """(runs, all runs) of multi-worker epoll at `where` in which one worker served alone: the
+    others slept in accept_mutex_delay while the holder of the listening socket took every
+    connection (nginx's accept mutex under load, not a start-up transient: see fig07)."""
+    rows = pick(df[df.system == "epoll"], **where)
+    return int((rows.util_min < IDLE_WORKER).sum()), len(rows)
+
+
+def one_worker_note(df: pd.DataFrame, at: str, value) -> str:
+    """What a 2-core max-gain claim says of the epoll runs at its best point."""
+    k, n = one_worker_runs(df, cores=2, **{at: value})
+    return f"; epoll served on one worker (other < {IDLE_WORKER:.0%} busy) in {k} of {n} run(s) there"

@@ -5,8 +5,28 @@ httperf as the paper configured it: HTTP/1.1, 20 requests per connection, files 
 Each point: 15 ms of warm-up, then a 30 ms measured window; 5 seeds (the session log's
 files are drawn at random). Multi-worker epoll points start httperf at a random phase of
 nginx's accept-mutex timer and open the window only once every worker has accepted (up to
-two accept_mutex_delay), so they simulate up to ~1 s more (nginx_testbed.simulate). The knee of a curve is the highest offered rate the server still
-follows: served >= 95% of offered.
+two accept_mutex_delay), so they simulate up to ~1 s more (nginx_testbed.simulate). The knee
+of a curve is the highest offered rate the server still follows: served >= 95% of offered.
+
+Steady state of 2-core epoll (accept_mutex_delay 500 ms against a 30 ms window). Under
+keep-alive every worker keeps connections open, so no worker sleeps a whole delay once both
+have joined: at and above the knee both cores stay ~100% busy and the window's length does not
+matter. Windows of 1x and 10x (0.3 s), served req/s and Mbps (seeds 0-2 of
+nginx_testbed.simulate):
+  40,000 offered  1x 38,767 / 38,700 / 38,733   10x 38,677 / 38,653 / 38,650
+                  167x (5.0 s = 10 delays) 38,655   (>= 95%: the knee in every case)
+  67,500 epoll    1x 38,267 / 38,300 (670 / 729 Mbps)   10x 38,180 / 38,163 (686 / 700 Mbps)
+  67,500 FlexSC   1x 50,600 / 48,300 (915 / 917 Mbps)   10x 51,357 / 50,550 (922 / 921 Mbps)
+  -> best 2-core Mbps gain +36.5 / +25.8% (1x), +34.3 / +31.6% (10x): the verdict does not
+  move. FlexSC's 2-core points there are bound by the 1 Gbps link (~920 Mbps of replies).
+Below the knee it does: until the second worker's timer expires (up to one delay after the
+start) one worker serves alone, the accept queue (unbounded in the model) fills, and a window
+opened as the second worker joins measures the two workers draining it -- 38.9k req/s served at
+30k offered (1x), still 36.5k at 10x; 38.8k at 37.5k offered, 1x and 10x. Those rows (20k-37.5k offered, 2 cores, epoll) show
+served > offered; no verdict reads them (a knee needs served >= 95% of offered, the best gain
+is at 67.5k). Linux bounds that queue (listen backlog capped by SOMAXCONN, 128, in
+include/linux/socket.h; SYNs beyond it are dropped and retried after TCP_TIMEOUT_INIT = 3*HZ,
+include/net/tcp.h of 2.6.32), which the model does not yet.
 """
 from __future__ import annotations
 

@@ -32,10 +32,10 @@ def test_knee_is_highest_rate_followed():
     assert fig09.knees(_frame(rows)).knee.iloc[0] == 15000
 
 
-def _ab(epoll, flexsc, cores=(1, 2), conc=(16, 256)):
+def _ab(epoll, flexsc, cores=(1, 2), conc=(16, 256), util_min=1.0):
     return _frame([{"system": s, "cores": c, "concurrency": n, "replicate": 0,
                     "throughput_rps": (epoll if s == "epoll" else flexsc) * c,
-                    "mean_latency_s": n / ((epoll if s == "epoll" else flexsc) * c)}
+                    "mean_latency_s": n / ((epoll if s == "epoll" else flexsc) * c), "util_min": util_min}
                    for s in ("epoll", "flexsc") for c in cores for n in conc])
 
 
@@ -45,6 +45,12 @@ def test_fig07_checks_can_pass_and_fail():
     assert ck["F7-1core-256"].fn({"fig07": good}).reproduced
     assert not ck["F7-1core-256"].fn({"fig07": _ab(100.0, 110.0)}).reproduced
     assert not ck["F7-2core-from-16"].fn({"fig07": _ab(100.0, 90.0)}).reproduced
+
+
+def test_best_two_core_gain_says_when_epoll_served_on_one_worker():
+    ck = checks()
+    assert "in 0 of 1 run(s)" in ck["F7-2core-max"].fn({"fig07": _ab(100.0, 220.0)}).note
+    assert "in 1 of 1 run(s)" in ck["F7-2core-max"].fn({"fig07": _ab(100.0, 220.0, util_min=0.01)}).note
 
 
 def test_fig08_checks_follow_littles_law():
