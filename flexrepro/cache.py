@@ -36,7 +36,8 @@ from .atomic import atomic_path
 _LIBRARIES = ("numpy", "scipy", "simpy", "pycachesim")
 # Package modules that never run inside run_point (command line, input checks, notebook runner, report):
 # editing them must not throw the finished points away.
-_NOT_MODEL = frozenset({"__main__.py", "cli.py", "inputs.py", "pipeline.py", "report.py", "notebook.py"})
+_NOT_MODEL = frozenset({"__main__.py", "cli.py", "inputs.py", "pipeline.py", "precompute.py", "report.py",
+                        "notebook.py"})
 _KEY_META = b"flexrepro.cache_key"
 _DIGEST_META = b"flexrepro.frame_digest"
 
