@@ -350,11 +350,16 @@ def _run_in_slots(todo, params, executor, scheduler, jobs, out, t_start, finish)
         for it in last:
             submit(it)
         drain(until_empty=True)
-    except BaseException:
-        # a failure (or Ctrl-C) stops the run: nothing new starts; running notebooks finish
-        for f in list(running):
-            f.cancel()
+    except NotebookFailed:
+        # a failure stops the run: nothing new starts; the notebooks already running finish
         slots.shutdown(wait=True, cancel_futures=True)
+        raise
+    except BaseException:
+        # an interrupt: end the slots now (each kernel notices its parent is gone and exits);
+        # their notebooks have no stamp yet, so the next run executes them again
+        for p in list(getattr(slots, "_processes", {}).values()):
+            p.terminate()
+        slots.shutdown(wait=False, cancel_futures=True)
         raise
     slots.shutdown(wait=True)
 
