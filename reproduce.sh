@@ -10,6 +10,8 @@
 #       --out DIR                 results directory (default: results/)
 #       --only NB [NB ...]        only these notebooks (e.g. --only fig05 scorecard)
 #       --force                   re-run notebooks even if unchanged (sweep points still cached)
+#       --jobs N                  notebooks executed at a time (default 2); every sweep point
+#                                 is computed first, in one pool across all cores
 #       --no-report               skip the report
 #   ./reproduce.sh test [ARGS]    the test suite (pytest ARGS)
 #   ./reproduce.sh lab            JupyterLab on notebooks/

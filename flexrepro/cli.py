@@ -90,7 +90,8 @@ def cmd_reproduce(args) -> int:
 
     try:
         reproduce(Path(args.out), quick=args.quick, seeds=args.seeds, executor=args.executor,
-                  scheduler=args.scheduler, only=args.only, report=not args.no_report, force=args.force)
+                  scheduler=args.scheduler, only=args.only, report=not args.no_report, force=args.force,
+                  jobs=args.jobs)
     except NotebookFailed as e:
         print(f"\nflexrepro: {e}", file=sys.stderr)
         return 1
@@ -190,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="dask scheduler address, e.g. tcp://host:8786; only with --executor dask")
     rep.add_argument("--out", default=str(paths.RESULTS), metavar="DIR", help="results directory (default: results/)")
     rep.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks (e.g. fig05 scorecard)")
+    rep.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                     help="notebooks executed at a time (default: 2, or 1 on a 1-core machine); "
+                          "sweep points always share one pool across all cores")
     rep.add_argument("--no-report", action="store_true", help="do not write REPORT.md, appendix.md, report.html")
     rep.add_argument("--force", action="store_true",
                      help="run every notebook even if nothing changed (finished sweep points still come from the cache)")

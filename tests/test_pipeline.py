@@ -81,7 +81,7 @@ def test_a_failing_notebook_stops_the_run_and_names_the_executed_copy(tmp_path, 
     never = write_nb(tmp_path / "later.ipynb")
     out = tmp_path / "results"
     with pytest.raises(pipeline.NotebookFailed) as e:
-        pipeline.reproduce(out, quick=True, only=[str(ok), str(bad), str(never)], report=False)
+        pipeline.reproduce(out, quick=True, only=[str(ok), str(bad), str(never)], report=False, jobs=1)
     executed = out / "notebooks" / "broken.ipynb"
     assert "notebook 'broken' failed: ValueError: boom at step 3" in str(e.value)
     assert str(executed) in str(e.value)
@@ -115,3 +115,23 @@ def test_unchanged_notebooks_are_reused_until_an_input_or_output_changes(tmp_pat
     assert status() == ["ok"] and (out / "w" / "v.txt").read_text() == "1"
     assert status(force=True) == ["ok"]
     assert [t.status for t in pipeline.reproduce(out, quick=False, only=[str(nb)], report=False)] == ["ok"]
+
+
+def test_notebooks_two_at_a_time_stop_at_a_failure_and_keep_each_stamp(tmp_path):
+    body = "import pathlib; d = pathlib.Path(out_dir, '{0}'); d.mkdir(parents=True, exist_ok=True); (d / 'v.txt').write_text('1')"
+    a, b = write_nb(tmp_path / "a.ipynb", body=body.format("a")), write_nb(tmp_path / "b.ipynb", body=body.format("b"))
+    out = tmp_path / "results"
+    assert sorted(t.status for t in pipeline.reproduce(out, quick=True, only=[str(a), str(b)], report=False,
+                                                         jobs=2)) == ["ok", "ok"]
+    assert [t.status for t in pipeline.reproduce(out, quick=True, only=[str(a), str(b)], report=False,
+                                                   jobs=2)] == ["reused", "reused"]
+    bad = write_nb(tmp_path / "broken.ipynb", body="raise ValueError('boom in a slot')")
+    with pytest.raises(pipeline.NotebookFailed, match="notebook 'broken' failed: ValueError: boom in a slot"):
+        pipeline.reproduce(out, quick=True, only=[str(bad), str(a)], report=False, jobs=2, force=True)
+    timings = pd.read_csv(out / "notebooks" / "timings.csv")
+    assert "FAILED" in set(timings.status)
+
+
+def test_bad_jobs_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="parameter 'jobs': got 0; allowed: an integer >= 1"):
+        pipeline.reproduce(tmp_path / "r", only=[str(write_nb(tmp_path / "a.ipynb"))], jobs=0)

@@ -134,8 +134,8 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
 
 def execute(tasks: list[Task], executor: str = "process", progress: bool = True,
             desc: str = "", on_result: OnResult | None = None,
-            scheduler: str | None = None) -> list[list[dict]]:
-    """Run tasks on an executor; results in task order.
+            scheduler: str | None = None, fn: Callable[[Task], Any] = run_task) -> list[Any]:
+    """Run tasks on an executor; results (`fn(task)`, by default its rows) in task order.
 
     `on_result(i, rows)` is called as each task finishes (in completion order), which is
     how `run` caches points before the sweep is over. `scheduler` is the dask scheduler
@@ -143,29 +143,29 @@ def execute(tasks: list[Task], executor: str = "process", progress: bool = True,
     """
     if executor not in EXECUTORS:
         raise ConfigError(f"parameter 'executor': got {executor!r}; allowed: one of {', '.join(EXECUTORS)}")
-    results: list[list[dict] | None] = [None] * len(tasks)
+    results: list[Any] = [None] * len(tasks)
     bar = tqdm(total=len(tasks), desc=desc, disable=not progress or len(tasks) < 2, leave=False)
 
-    def finished(i: int, rows: list[dict]) -> None:
-        results[i] = rows
+    def finished(i: int, result: Any) -> None:
+        results[i] = result
         if on_result is not None:
-            on_result(i, rows)
+            on_result(i, result)
         bar.update()
 
     try:
         if executor == "serial" or len(tasks) < 2:
             for i, t in enumerate(tasks):
-                finished(i, run_task(t))
+                finished(i, fn(t))
         elif executor == "process":
             pool = process_pool(min(os.cpu_count() or 1, len(tasks)))
             try:
-                futures = {pool.submit(run_task, t): i for i, t in enumerate(tasks)}
+                futures = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
                 for f in as_completed(futures):
                     finished(futures[f], f.result())
             finally:  # on an error or Ctrl-C, do not wait for the queued points
                 pool.shutdown(wait=True, cancel_futures=True)
         else:
-            _execute_dask(tasks, finished, scheduler)
+            _execute_dask(tasks, finished, scheduler, fn)
         return results  # type: ignore[return-value]
     finally:
         bar.close()
@@ -205,12 +205,12 @@ def close_dask_clients() -> None:
     _DASK_CLIENTS.clear()
 
 
-def _execute_dask(tasks: list[Task], finished, scheduler: str | None) -> None:
+def _execute_dask(tasks: list[Task], finished, scheduler: str | None, fn=run_task) -> None:
     from dask.distributed import as_completed as dask_completed
 
     client = dask_client(scheduler)
     # pure=False: a task's identity is its index here, so equal tasks are still run apart.
-    futures = client.map(run_task, tasks, pure=False)
+    futures = client.map(fn, tasks, pure=False)
     index = {f.key: i for i, f in enumerate(futures)}
     for f in dask_completed(futures):
         finished(index[f.key], f.result())

@@ -45,7 +45,7 @@ class NotebookFailed(FlexreproError):
     def __init__(self, name: str, executed: Path, reason: str, log: Path):
         super().__init__(f"notebook '{name}' failed: {reason}\n"
                          f"  executed notebook showing the error: {executed}\n  kernel log: {log}")
-        self.name, self.executed = name, executed
+        self.name, self.executed, self.reason, self.log = name, executed, reason, log
 
 
 @dataclass
@@ -196,46 +196,99 @@ def check_inputs(out: Path, executor: str, scheduler: str | None,
     return out, nbs
 
 
+def _slot(nb: Path, executed: Path, parameters: dict[str, Any]) -> tuple[float | None, str, str]:
+    """execute_notebook in a notebook slot's process: (seconds, "", "") or (None, reason, log)."""
+    try:
+        return execute_notebook(nb, executed, parameters), "", ""
+    except NotebookFailed as e:
+        return None, e.reason, str(e.log)
+
+
+def _precompute(nbs: list[Path], params: dict[str, Any], executor: str, scheduler: str | None) -> None:
+    """Every sweep point the notebooks will ask for, in one pool across the machine's cores."""
+    from .precompute import notebook_calls, plan_tasks, precompute, scorecard_calls
+
+    calls = []
+    for nb in nbs:
+        c = notebook_calls(nb, params)
+        calls += c.calls
+        for text in c.unplanned:
+            print(f"note: {nb.stem} computes its own points for {text}", flush=True)
+        if nb.stem == LAST:
+            calls += scorecard_calls(params)
+    t0 = time.perf_counter()
+    computed, cached = precompute(plan_tasks(calls), executor=executor, scheduler=scheduler)
+    print(f"sweep points: {computed} computed, {cached} from the cache, "
+          f"{time.perf_counter() - t0:.1f} s", flush=True)
+
+
 def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None = None,
               executor: str = "process", scheduler: str | None = None,
-              only: list[str] | None = None, report: bool = True, force: bool = False) -> list[Timing]:
-    """Execute the notebooks in order, then write the report; prints one line per notebook.
+              only: list[str] | None = None, report: bool = True, force: bool = False,
+              jobs: int | None = None) -> list[Timing]:
+    """Compute every sweep point the notebooks need (one shared pool), execute the notebooks
+    (`jobs` at a time: calibration while the points compute, scorecard last), then write the
+    report; prints one line per notebook.
 
     A notebook whose inputs are unchanged since its last successful run here, with its
-    outputs intact, is reused (status `reused`) unless `force`.
+    outputs intact, is reused (status `reused`) unless `force`. A failing notebook stops
+    the run: nothing new starts, the notebooks already running finish.
     """
     out, nbs = check_inputs(out, executor, scheduler, only)
+    if jobs is None:
+        jobs = min(2, os.cpu_count() or 1)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ConfigError(f"parameter 'jobs': got {jobs!r}; allowed: an integer >= 1")
     params = {"quick": quick, "executor": executor, "out_dir": str(out)}
     if seeds is not None:
         params["seeds"] = seeds
     mode = "quick" if quick else "full"
-    print(f"flexrepro: {len(nbs)} notebooks ({mode}, executor {executor}) -> {out}", flush=True)
+    print(f"flexrepro: {len(nbs)} notebooks ({mode}, executor {executor}, {jobs} at a time) -> {out}", flush=True)
     timings: list[Timing] = []
     start = time.perf_counter()
+    number = {nb.stem: i for i, nb in enumerate(nbs, 1)}
+
+    def line(t: Timing, note: str = "") -> None:
+        print(f"[{number[t.notebook]:2d}/{len(nbs)}] {t.notebook:<24s} {t.seconds:7.1f} s  {t.status}{note}", flush=True)
+
+    todo: list[tuple[Path, Path, str]] = []
+    for nb in nbs:
+        t0 = time.perf_counter()
+        executed = out / "notebooks" / nb.name
+        stamp, key = executed.with_suffix(".stamp.json"), _stamp_key(nb, params)
+        if not force and _is_fresh(stamp, key, out):
+            timings.append(Timing(nb.stem, time.perf_counter() - t0, "reused"))
+            line(timings[-1], " (unchanged)")
+        else:
+            stamp.unlink(missing_ok=True)
+            todo.append((nb, executed, key))
+
+    def finish(nb: Path, executed: Path, key: str, before, secs: float | None, reason: str, log: str) -> None:
+        if secs is None:
+            timings.append(Timing(nb.stem, time.perf_counter() - t_start[nb.stem], "FAILED"))
+            line(timings[-1])
+            raise NotebookFailed(nb.stem, executed, reason, Path(log))
+        after = _listing(out)
+        written = [f for f, st in after.items() if before.get(f) != st]
+        _write_stamp(executed.with_suffix(".stamp.json"), key, out, written + [f"notebooks/{nb.name}"], secs)
+        timings.append(Timing(nb.stem, secs, "ok"))
+        line(timings[-1])
+
+    t_start: dict[str, float] = {}
     try:
         with _shared_dask(executor, scheduler):
-            for i, nb in enumerate(nbs, 1):
-                print(f"[{i:2d}/{len(nbs)}] {nb.stem:<24s}", end=" ", flush=True)
-                t0 = time.perf_counter()
-                executed = out / "notebooks" / nb.name
-                stamp, key = executed.with_suffix(".stamp.json"), _stamp_key(nb, params)
-                if not force and _is_fresh(stamp, key, out):
-                    timings.append(Timing(nb.stem, time.perf_counter() - t0, "reused"))
-                    print(f"{timings[-1].seconds:7.1f} s  reused (unchanged)", flush=True)
-                    continue
-                stamp.unlink(missing_ok=True)
-                before = _listing(out)
-                try:
-                    secs = execute_notebook(nb, executed, params)
-                except NotebookFailed:
-                    timings.append(Timing(nb.stem, time.perf_counter() - t0, "FAILED"))
-                    print(f"{timings[-1].seconds:7.1f} s  FAILED", flush=True)
-                    raise
-                after = _listing(out)
-                written = [f for f, st in after.items() if before.get(f) != st]
-                _write_stamp(stamp, key, out, written + [f"notebooks/{nb.name}"], secs)
-                timings.append(Timing(nb.stem, secs, "ok"))
-                print(f"{secs:7.1f} s  ok", flush=True)
+            if todo:
+                if jobs == 1 or len(todo) == 1:
+                    _precompute([nb for nb, _, _ in todo], params, executor, scheduler)
+                    for nb, executed, key in todo:
+                        t_start[nb.stem], before = time.perf_counter(), _listing(out)
+                        try:
+                            secs, reason, log = execute_notebook(nb, executed, params), "", ""
+                        except NotebookFailed as e:
+                            secs, reason, log = None, e.reason, str(e.log)
+                        finish(nb, executed, key, before, secs, reason, log)
+                else:
+                    _run_in_slots(todo, params, executor, scheduler, jobs, out, t_start, finish)
     finally:
         if timings:
             df = pd.DataFrame([t.__dict__ for t in timings]).assign(mode=mode)
@@ -255,6 +308,64 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
     print(f"results: {out}  (executed notebooks in {out / 'notebooks'}; "
           f"{time.perf_counter() - start:.1f} s in all)")
     return timings
+
+
+def _run_in_slots(todo, params, executor, scheduler, jobs, out, t_start, finish) -> None:
+    """`jobs` notebook kernels at a time. The calibration notebook (it reads no sweep point)
+    runs while the shared pool computes the points; the others start once the points are
+    cached, the scorecard once every other notebook has finished."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from ..harness.sweep import _die_with_parent
+
+    slots = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                initializer=_die_with_parent, initargs=(os.getpid(),))
+    running: dict = {}
+
+    def submit(item) -> None:
+        nb, executed, _key = item
+        t_start[nb.stem] = time.perf_counter()
+        running[slots.submit(_slot, nb, executed, params)] = (item, _listing(out))
+
+    def drain(until_empty: bool) -> None:
+        while running:
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for f in done:
+                (nb, executed, key), before = running.pop(f)
+                secs, reason, log = f.result()
+                finish(nb, executed, key, before, secs, reason, log)
+            if not until_empty:
+                return
+
+    try:
+        first = [it for it in todo if it[0].stem == FIRST]
+        last = [it for it in todo if it[0].stem == LAST]
+        middle = [it for it in todo if it not in first and it not in last]
+        for it in first:
+            submit(it)
+        _precompute([it[0] for it in todo], params, executor, scheduler)
+        for it in middle:
+            if len(running) >= jobs:
+                drain(until_empty=False)
+            submit(it)
+        drain(until_empty=True)
+        for it in last:
+            submit(it)
+        drain(until_empty=True)
+    except NotebookFailed:
+        # a failure stops the run: nothing new starts; the notebooks already running finish
+        slots.shutdown(wait=True, cancel_futures=True)
+        raise
+    except BaseException:
+        # an interrupt: end the slots now (each kernel notices its parent is gone and exits);
+        # their notebooks have no stamp yet, so the next run executes them again
+        for p in list(getattr(slots, "_processes", {}).values()):
+            p.terminate()
+        slots.shutdown(wait=False, cancel_futures=True)
+        raise
+    slots.shutdown(wait=True)
+
 
 
 # --- a variant: one notebook with other parameters ----------------------------------------

@@ -88,8 +88,12 @@ class Core:
         cycles = instructions * profile.base_cpi
         c = self.counters[profile.domain]
         neg = -instructions
-        for s, touch, w, inv_reuse, penalty in plan:
-            m = touch(profile, w, 1.0 - exp(neg * inv_reuse))
+        for s, occ, w, inv_reuse, penalty in plan:
+            whole = occ._whole
+            if whole is not None and whole[0] is profile and whole[1] == w:
+                m = 0.0                   # Occupancy.touch's first test, inlined: all resident, nothing changes
+            else:
+                m = occ.touch(profile, w, 1.0 - exp(neg * inv_reuse))
             cycles += m * penalty
             c[s] += m
             if misses is not None:
@@ -103,7 +107,7 @@ class Core:
     def _plan(self, profile: CodeProfile) -> tuple:
         """The machine's constants for `profile`, bound to this core's structures."""
         structures = self.structures
-        plan = self._plans[profile] = tuple((s, structures[s].touch, w, inv_reuse, penalty)
+        plan = self._plans[profile] = tuple((s, structures[s], w, inv_reuse, penalty)
                                             for s, w, inv_reuse, penalty in self.machine._plan(profile))
         return plan
 

@@ -120,10 +120,13 @@ class Link:
         self._free_at = 0.0
         self.messages = self.payload_bytes = self.wire_bytes = 0
         self.busy_cycles = 0.0
+        self._wire: dict[int, int] = {}   # payload size -> wire bytes (a run sends few distinct sizes)
 
     def send(self, size: int, fn: Callable, *args) -> None:
         """Transmit `size` payload bytes; fn(*args) runs when the last segment arrives."""
-        wire = self.p.wire_bytes(size)
+        wire = self._wire.get(size)
+        if wire is None:
+            wire = self._wire[size] = self.p.wire_bytes(size)
         tx = wire * self._cycles_per_byte
         start = max(self.env.now, self._free_at)
         self._free_at = start + tx
