@@ -56,7 +56,7 @@ def run_point(config: dict, seed: int) -> list[dict]:
         for claim, metric in metrics.items():
             e, f = rows["epoll"][metric], rows["flexsc"][metric]
             out.append({"claim": claim, "assumption": ASSUMPTION if corner != "point" else "none",
-                        "corner": corner, "assumption_value": value, "metric": metric, "epoll": e, "flexsc": f,
+                        "assumption_value": value, "metric": metric, "epoll": e, "flexsc": f,
                         "change_pct": 100.0 * (f / e - 1.0) if e > 0 else float("nan")})
     return out
 
