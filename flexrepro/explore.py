@@ -51,15 +51,19 @@ def simulate_point(**config) -> dict:
     return {**c, "throughput_rps": row["throughput_rps"], "mean_latency_s": row["mean_latency_s"],
             "syscalls_per_request": row["syscalls_per_request"], "traps_per_request": traps,
             "user_cpi": row["user_cpi"], "kernel_cpi": row["kernel_cpi"], "cpu_s": cpu,
-            "cpi": cpi_breakdown(row, penalties(spec, params), traps, direct)}
+            "cpi": cpi_breakdown(row, penalties(spec, params), traps, direct,
+                                 {"user": params.profile(f"{c['server']}_user").stall_scale})}
 
 
-def cpi_breakdown(row: dict, penalty: dict[str, float], traps: float, direct: dict[str, float]) -> list[dict]:
-    """Each mode's CPI as refills per structure, the mode switch's direct cycles and the rest."""
+def cpi_breakdown(row: dict, penalty: dict[str, float], traps: float, direct: dict[str, float],
+                  stall_scale: dict[str, float] | None = None) -> list[dict]:
+    """Each mode's CPI as refills per structure, the mode switch's direct cycles and the rest
+    (`stall_scale`: the domain's profile prices its refills like Xalan's, per its base IPC)."""
     out = []
     for d in ("user", "kernel"):
         instr = row[f"{d}_instructions_per_request"]
-        parts = {f"{s} refills": row[f"{d}_{s}_mpki"] / 1000 * penalty[s] for s in MODELLED}
+        k = (stall_scale or {}).get(d, 1.0)
+        parts = {f"{s} refills": row[f"{d}_{s}_mpki"] / 1000 * penalty[s] * k for s in MODELLED}
         parts["mode switch (direct)"] = traps * direct[d] / instr if instr else 0.0
         parts["base + transfers"] = row[f"{d}_cpi"] - sum(parts.values())
         out += [{"domain": d, "component": k, "cpi": v} for k, v in parts.items()]

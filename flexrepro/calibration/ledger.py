@@ -99,6 +99,26 @@ def _kernel_rows(params: ModelParams) -> list[dict]:
                              f"{TABLE1_OSDI} (L1i + L1d fills vs {s} fills)",
                              "a demand miss at L2/L3 began as an L1 miss: fills beyond are prefetches",
                              f"{FIT} demand_shares"))
+    return rows + _core_rows(params)
+
+
+def _core_rows(params: ModelParams) -> list[dict]:
+    """The kernel's shared core (platform_fit.kernel_core): its size per structure, and the
+    assumption that carries it from one pair of file calls to any two calls."""
+    name = platform_fit.CORE_PROFILE
+    rows = [_row(f"{name}.scale", platform_fit.KERNEL_CORE_SCALE, "x", "assumption", "not identified",
+                 "the lines two different calls share = the lines open+close and write share in one sequence "
+                 "(1); socket calls on one connection may share more (same struct sock, skb allocator) or less "
+                 "(no path walk): +-50%, and never more than the smallest call's footprint",
+                 f"{FIT} KERNEL_CORE_SCALE", 0.5, 1.5)]
+    if name not in params.profiles:
+        return rows
+    for s, w in params.profile(name).working_set.items():
+        rows.append(_row(f"{name}.working_set.{s}", w, "lines" if s != "dtlb" else "entries", "measured",
+                         f"{TABLE1_OSDI} evictions (open+close + pwrite - open+write+close; capped at the "
+                         "smallest call's)",
+                         "what two calls run in one sequence share (entry/exit, fd table, VFS), x scale, "
+                         "/ (1 - exp(-saturation))", f"{FIT} kernel_core"))
     return rows
 
 
@@ -129,7 +149,21 @@ def _client_rows() -> list[dict]:
 
 
 def _server_rows(params: ModelParams) -> list[dict]:
-    rows = []
+    src = "calibration/server_fit.py"
+    rows = [
+        dict(zip(COLUMNS, ("server.user_shape", "xalan x base IPC", "profiles", "assumption",
+                           "not identified by Table 1 (it fits only instruction counts and base CPI)", "", "",
+                           "one principle for every server: user code responds to its syscall interval the way "
+                           "ATC'11 Figure 1's user code (Xalan) does -- Xalan's working sets and reuse, each "
+                           "refill's stall scaled by base_cpi / Xalan's base CPI, so the same pollution costs "
+                           "the same share of cycles", src))),
+        dict(zip(COLUMNS, ("server.kernel_shape", "per-call OSDI'10 profiles + kernel_core", "profiles",
+                           "assumption", "not identified by Table 1 (it fits only instruction counts and base CPI)",
+                           "", "", "one principle for every server: each call runs on the calibrated OSDI'10 "
+                           "profile its catalogue row names (data/kernel/syscalls.csv), through the shared "
+                           "kernel core; the network stack's work on data/kernel/netstack.toml's shape; one "
+                           "fitted kernel base CPI per server", src))),
+    ]
     for server in ("memcached", "nginx"):
         row = f"ATC'11 Table 1 ({server} row)"
         for domain in ("user", "kernel"):
@@ -138,20 +172,15 @@ def _server_rows(params: ModelParams) -> list[dict]:
                 continue
             p = params.profile(name)
             rows.append(_row(f"{name}.base_cpi", p.base_cpi, "cycles/instruction", "fitted", f"{row} IPC",
-                             "base CPI of the server's code", "calibration/server_fit.py"))
+                             "base CPI of the server's code" + (" (all its calls' profiles)" if domain == "kernel"
+                                                                 else ""), src))
             rows.append(_row(f"{name}.instructions", p.instructions, "instructions", "fitted",
                              f"{row} instructions per syscall",
-                             "instructions per request (user) / per socket receive (kernel)",
-                             "calibration/server_fit.py"))
-        with open(paths.DATA / "servers" / f"{server}.toml", "rb") as f:
-            shapes = tomllib.load(f)["profiles"]
-        for domain in ("user", "kernel"):
-            names = shapes[f"{domain}_shape"]
-            rows.append(dict(zip(COLUMNS, (f"{server}_{domain}.shape", "+".join(names), "profiles", "assumption",
-                                           "not identified by Table 1 (it fits only instruction counts and base CPI)",
-                                           "", "", f"the working-set shape is taken from the calibrated "
-                                           f"{' and '.join(names)} profile(s) (Figure 1's pollution curve)",
-                                           f"data/servers/{server}.toml"))))
+                             "instructions per request (user) / per socket receive (kernel)", src))
+            if domain == "user":
+                rows.append(_row(f"{name}.stall_scale", p.stall_scale, "x", "fitted",
+                                 f"{row} IPC (through base_cpi)", "base_cpi / Xalan's base CPI (server.user_shape)",
+                                 src))
     return rows
 
 

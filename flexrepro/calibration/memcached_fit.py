@@ -1,8 +1,9 @@
 """memcached's code profiles, fitted to the memcached row of Table 1 (see `server_fit`).
 
 Condition: memcached with epoll on 1 core, 768 memslap connections (data/paper/atc11_claims.csv).
-The fitted kernel call is a socket read(); the shapes are the calibrated Xalan (user) and the
-mean of pread/pwrite (kernel), as data/servers/memcached.toml explains.
+The fitted kernel call is a socket read(); the shapes follow server_fit's one principle (user:
+Xalan's response scaled by base IPC; kernel: each call's calibrated OSDI'10 profile through the
+shared core).
 """
 from __future__ import annotations
 

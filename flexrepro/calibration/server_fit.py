@@ -1,4 +1,4 @@
-"""Fit a server's two code profiles to its row of Table 1 (calibration, not prediction).
+"""Fit a server's code profiles to its row of Table 1 (calibration, not prediction).
 
 Fitted, four numbers per server:
 - `<server>_user.instructions`: user instructions of the server's code per request (split over
@@ -8,10 +8,21 @@ Fitted, four numbers per server:
   call keeps its catalogue ratio to it, in both servers); nginx, whose calls are then priced,
   fits what Table 1 leaves over as the network stack's per-connection work
   (`netstack.instructions`, kernel/netstack.py);
-- the two profiles' `base_cpi` -> user and kernel IPC.
-The profiles' shapes (working sets, reuse) are NOT fitted: data/servers/<server>.toml names
-the calibrated profiles they are taken from, and why. Syscalls per request are an output of
-the server's state machine and are only reported.
+- the user and kernel `base_cpi` -> user and kernel IPC.
+Syscalls per request are an output of the server's state machine and are only reported.
+
+The profiles' shapes (working sets, reuse, demand shares) are NOT fitted and NOT chosen per
+server; one principle sets them for every server (Table 1 cannot identify them):
+- user code responds to the interval between its system calls the way Figure 1's user code
+  does, scaled by its base IPC: the calibrated Xalan shape (USER_SHAPE), each refill's stall
+  Xalan's times base_cpi / Xalan's base CPI (`stall_scale`), so a given pollution costs the
+  server's user code the share of its cycles it costs Xalan (Figure 1's relative loss);
+- kernel code responds the way the calibrated OSDI'10 calls do: each system call runs on the
+  shape of the calibrated profile its catalogue row names (read: pread, sendmsg: pwrite,
+  epoll_wait: stat, ...), as `<server>_kernel.<profile>`, all with the server's one fitted
+  kernel base CPI, and all through the kernel's shared core (platform_fit.kernel_core). The
+  kernel work that is not a call (the network stack's softirq work) runs on
+  `<server>_kernel`, whose shape is data/kernel/netstack.toml's (the socket calls' own paths).
 
 Method: fixed-point iteration on the simulator itself. Each unknown has one target that it
 moves almost alone (cycles = instructions x base_cpi + refills x penalty, and the refills do
@@ -21,20 +32,22 @@ shifted by target CPI - measured CPI until every residual is below `tol`.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .. import paths, reference
+from .. import reference
 from ..atomic import write_text
+from ..kernel import load_catalogue
 from ..kernel.netstack import PROFILE as NETSTACK, load_netstack
 from ..platform import CodeProfile, ModelParams
 from ..platform.params import PARAMS_FILE, reload
 from ..harness.seeds import ROOT_SEED
+from .platform_fit import CORE_PROFILE, MIN_CPI      # MIN_CPI: the 4-wide core's peak
+
+USER_SHAPE = ("xalan",)         # Figure 1's user code: THE user-side pollution model
 
 TARGETS = ("user_instructions_per_syscall", "user_ipc", "kernel_instructions_per_syscall", "kernel_ipc")
-MIN_CPI = 0.05
 
 
 def shape(params: ModelParams, names: list[str]) -> tuple[dict, dict, dict]:
@@ -94,17 +107,20 @@ class ServerFit:
         return {k: float(getattr(row, k)) for k in ("syscalls_per_request", *TARGETS)}
 
     def build(self, params: ModelParams, x: dict[str, float]) -> ModelParams:
-        """The parameters with the server's two profiles for the free values `x`."""
-        with open(paths.DATA / "servers" / f"{self.server}.toml", "rb") as f:
-            shapes = tomllib.load(f)["profiles"]
-        uws, ureuse, udemand = shape(params, shapes["user_shape"])
-        kws, kreuse, kdemand = shape(params, shapes["kernel_shape"])
+        """The parameters with the server's profiles for the free values `x`: its user
+        profile, its kernel profile (network stack work) and one kernel profile per catalogue
+        profile its calls run on (module docstring: the shapes' principle)."""
+        uws, ureuse, udemand = shape(params, list(USER_SHAPE))
+        kernel_shape = list(load_netstack().shape)
+        kws, kreuse, kdemand = shape(params, kernel_shape)
         prov = (f"fitted by flexrepro.calibration.{self.server}_fit to ATC'11 Table 1 ({self.server} row) at "
-                f"{self.condition_text}; shape from {{}} (data/servers/{self.server}.toml)")
+                f"{self.condition_text}; shape from {{}} (calibration.server_fit: one principle for every server)")
+        xalan_cpi = params.profile(USER_SHAPE[0]).base_cpi
         user = CodeProfile(self.user_profile, "user", x["user_base_cpi"], uws, ureuse,
                            instructions=x["user_instructions_per_request"], demand_share=udemand,
-                           provenance=prov.format("+".join(shapes["user_shape"])) +
-                           f"; instructions = {self.per_request}")
+                           stall_scale=x["user_base_cpi"] / xalan_cpi,
+                           provenance=prov.format("+".join(USER_SHAPE)) + "; stalls = Xalan's x base_cpi / "
+                           f"Xalan's base CPI; instructions = {self.per_request}")
         params = with_netstack(params)
         if self.kernel_free == "call":
             length, what = x[self.kernel_key], f"kernel instructions of one socket {self.kernel_call}() (fitted)"
@@ -115,9 +131,29 @@ class ServerFit:
             what = f"kernel instructions of one socket {self.kernel_call}(), the common scale of {SCALE_PROFILE}"
             extra = (netstack_profile(params, x[self.kernel_key]),)
         kernel = CodeProfile(self.kernel_profile, "kernel", x["kernel_base_cpi"], kws, kreuse,
-                             instructions=length, demand_share=kdemand,
-                             provenance=prov.format("+".join(shapes["kernel_shape"])) + f"; instructions = {what}")
-        return params.with_profiles(user, kernel, *extra)
+                             instructions=length, demand_share=kdemand, shares=CORE_PROFILE,
+                             provenance=prov.format("+".join(kernel_shape) + " (data/kernel/netstack.toml)") +
+                             f"; instructions = {what}")
+        return params.with_profiles(user, kernel, *self.call_profiles(params, x["kernel_base_cpi"]), *extra)
+
+    def call_profiles(self, params: ModelParams, base_cpi: float) -> list[CodeProfile]:
+        """`<server>_kernel.<p>` for every catalogue profile p: p's calibrated shape, the
+        server's kernel base CPI, through the shared core (a shapeless call, e.g. setsockopt
+        on `null`, runs through the core alone)."""
+        from ..servers.one_kernel import call_profile
+        core = params.profile(CORE_PROFILE)
+        out = []
+        cat = load_catalogue()
+        for name in sorted({cat[n].profile for n in cat.names()}):
+            p = params.profile(name)
+            ws, reuse, demand = (p.working_set, p.reuse_instructions, p.demand_share) if p.working_set else \
+                (core.working_set, core.reuse_instructions, core.demand_share)
+            out.append(CodeProfile(call_profile(self.kernel_profile, name), "kernel", base_cpi, dict(ws), dict(reuse),
+                                   instructions=p.instructions, demand_share=dict(demand), shares=CORE_PROFILE,
+                                   provenance=f"{self.server}'s kernel running the calibrated '{name}' path: its "
+                                              f"shape, the base CPI fitted to ATC'11 Table 1 ({self.server} row), "
+                                              f"through {CORE_PROFILE} (calibration.server_fit)"))
+        return out
 
     def fit(self, params: ModelParams, seed: int = ROOT_SEED, tol: float = 0.005,
             max_iter: int = 25) -> tuple[ModelParams, dict]:
@@ -144,12 +180,17 @@ class ServerFit:
                 missing = (t["kernel_instructions_per_syscall"] - row["kernel_instructions_per_syscall"]) * \
                     row["syscalls_per_request"]
                 x[self.kernel_key] = max(0.0, x[self.kernel_key] + missing / row["tcp_connections_per_request"])
-            x["user_base_cpi"] = max(MIN_CPI, x["user_base_cpi"] + 1 / t["user_ipc"] - row["user_cpi"])
+            # user CPI is proportional to its base CPI (stall_scale follows it): rescale, with
+            # half the step -- through the request timing the IPC moves ~2x the base's share, so
+            # the full step oscillates
+            x["user_base_cpi"] = max(MIN_CPI, x["user_base_cpi"] / (t["user_ipc"] * row["user_cpi"]) ** 0.5)
             x["kernel_base_cpi"] = max(MIN_CPI, x["kernel_base_cpi"] + 1 / t["kernel_ipc"] - row["kernel_cpi"])
         worst, x, row = best
         residuals = [{"target": k, "paper": t[k], "model": row[k], "residual_pct": 100 * (row[k] / t[k] - 1)}
                      for k in (*TARGETS, "syscalls_per_request")]
         report = {"condition": self.condition, "seed": seed, "free": dict(x), "converged": worst < tol,
+                  # base CPIs held at the 4-wide core's peak: their IPC target is out of reach
+                  "at_issue_width": [k for k in ("user_base_cpi", "kernel_base_cpi") if x[k] <= MIN_CPI],
                   "iterations": history,
                   "residuals": residuals,
                   "note": "syscalls_per_request is an output of the state machine, reported, not fitted"}

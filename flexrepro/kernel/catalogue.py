@@ -70,11 +70,13 @@ class Catalogue:
             calls[name] = replace(call, **{k: _FIELDS[k](v) for k, v in fields.items()})
         return Catalogue(calls)
 
-    def rescaled(self, calls, reference: str, instructions: float, profile: str) -> "Catalogue":
+    def rescaled(self, calls, reference: str, instructions: float, profile) -> "Catalogue":
         """A copy in which `reference` is `instructions` long and the other `calls` keep their
-        proportions to it (one common scale: the same kernel code base), all on `profile`."""
+        proportions to it (one common scale: the same kernel code base), each on
+        `profile(call)` (a callable: per-call profiles) or all on `profile` (a name)."""
         scale = instructions / self[reference].instructions
-        return self.with_overrides({n: {"profile": profile, "instructions": self[n].instructions * scale,
+        name = profile if callable(profile) else (lambda call: profile)
+        return self.with_overrides({n: {"profile": name(self[n]), "instructions": self[n].instructions * scale,
                                         "per_item_instructions": self[n].per_item_instructions * scale}
                                     for n in calls})
 

@@ -5,7 +5,10 @@ by the length of a socket read() that calibration/memcached_fit.py fits to memca
 row (stored as the `memcached_kernel` profile's `instructions`). nginx's calls use the same
 scale; what Table 1 leaves over for nginx is per-connection work of the network stack
 (kernel/netstack.py), fitted by calibration/nginx_fit.py. Each server runs its calls on its own
-kernel code profile (base CPI and shape, fitted or named in data/servers/<server>.toml).
+kernel code profiles: one per catalogue profile, `<server>_kernel.<profile>` (calibration/
+server_fit.py builds them), so a socket read() keeps the pread shape and a sendmsg() the pwrite
+shape, and all of them run through the kernel's shared core (platform_fit.kernel_core): a batch
+of different calls reuses the core's lines, and user code between calls evicts them.
 """
 from __future__ import annotations
 
@@ -18,10 +21,17 @@ REFERENCE_CALL = "read"
 EAGAIN_EXIT = "eagain"                  # the early-exit path is on the same scale
 
 
+def call_profile(server_kernel: str, catalogue_profile: str) -> str:
+    """The name of the server's variant of one calibrated kernel call profile."""
+    return f"{server_kernel}.{catalogue_profile}"
+
+
 def server_catalogue(params: ModelParams, calls, profile: str):
-    """The catalogue with `calls` (and the EAGAIN exit) on the common scale, run on `profile`."""
+    """The catalogue with `calls` (and the EAGAIN exit) on the common scale, each run on the
+    server's variant of its own catalogue profile (`profile`.<catalogue profile>)."""
     return load_catalogue().rescaled((*calls, EAGAIN_EXIT), REFERENCE_CALL,
-                                     params.profile(SCALE_PROFILE).instructions, profile)
+                                     params.profile(SCALE_PROFILE).instructions,
+                                     lambda call: call_profile(profile, call.profile))
 
 
 def network_stack(kernel: Kernel, listener: Listener, cores: int, profile: str,

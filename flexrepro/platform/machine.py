@@ -8,7 +8,8 @@ divided for data levels by a fitted overlap factor (memory-level parallelism: at
 platform's 10 line-fill buffers, so an L3 refill is never cheaper than an L2 hit).
 Instruction-cache misses stall the front end and are not overlapped; a dTLB miss costs an
 STLB hit. A profile's `demand_share` scales a level's penalty: the fills beyond its demand
-misses are the hardware prefetchers' and occupy the structure without a stall.
+misses are the hardware prefetchers' and occupy the structure without a stall; its
+`stall_scale` scales every penalty (a server's user code priced like Xalan's, per its base IPC).
 
 A trap's direct cost depends on what the interrupted code had in flight (`platform.trap`):
 each core counts the user instructions it ran since its last trap.
@@ -88,16 +89,16 @@ class Core:
         cycles = instructions * profile.base_cpi
         c = self.counters[profile.domain]
         neg = -instructions
-        for s, occ, w, inv_reuse, penalty in plan:
+        for s, occ, key, w, inv_reuse, penalty in plan:
             whole = occ._whole
-            if whole is not None and whole[0] is profile and whole[1] == w:
+            if whole is not None and whole[0] is key and whole[1] == w:
                 m = 0.0                   # Occupancy.touch's first test, inlined: all resident, nothing changes
             else:
-                m = occ.touch(profile, w, 1.0 - exp(neg * inv_reuse))
+                m = occ.touch(key, w, 1.0 - exp(neg * inv_reuse))
             cycles += m * penalty
             c[s] += m
-            if misses is not None:
-                misses[s] = m
+            if misses is not None:                # a shared core's rows add to the structure's
+                misses[s] = misses.get(s, 0.0) + m
         c["instructions"] += instructions
         c["cycles"] += cycles
         if profile.domain == "user":
@@ -107,8 +108,8 @@ class Core:
     def _plan(self, profile: CodeProfile) -> tuple:
         """The machine's constants for `profile`, bound to this core's structures."""
         structures = self.structures
-        plan = self._plans[profile] = tuple((s, structures[s], w, inv_reuse, penalty)
-                                            for s, w, inv_reuse, penalty in self.machine._plan(profile))
+        plan = self._plans[profile] = tuple((s, structures[s], key, w, inv_reuse, penalty)
+                                            for s, key, w, inv_reuse, penalty in self.machine._plan(profile))
         return plan
 
     def trap(self) -> float:
@@ -150,20 +151,32 @@ class Machine:
         return self.cores[index]
 
     def _plan(self, profile: CodeProfile) -> tuple:
-        """Per-profile constants, validated against this platform once."""
+        """Per-profile constants, validated against this platform once: per structure, the
+        occupancy key, the lines, 1 / reuse interval and the cycles per refill. A profile that
+        `shares` a core touches the core's lines first (keyed by the core: any profile sharing
+        it finds them warm), then the rest of its own working set; both parts are touched over
+        the profile's own reuse interval (one pass through the call's path covers both)."""
         plan = self._plans.get(profile)
         if plan is None:
             if not isinstance(profile, CodeProfile):
                 raise ConfigError(f"Core.run: expected a CodeProfile, got {type(profile).__name__}")
+            core = self.params.profile(profile.shares) if profile.shares else None
             rows = []
             for s, w in profile.working_set.items():
                 cap = self.spec.capacity(s)
                 if w > cap:
                     raise ConfigError(f"profile '{profile.name}': working_set['{s}'] = {w:g} exceeds the "
                                       f"structure's capacity {cap}")
-                if w > 0:
-                    rows.append((s, float(w), 1.0 / profile.reuse_instructions[s],
-                                 self.penalty[s] * profile.demand_share.get(s, 1.0)))
+                shared = core.working_set.get(s, 0.0) if core is not None else 0.0
+                if shared > w * (1.0 + 1e-9):
+                    raise ConfigError(f"profile '{profile.name}': working_set['{s}'] = {w:g} is smaller than the "
+                                      f"shared core '{core.name}' it runs through ({shared:g})")
+                penalty = self.penalty[s] * profile.demand_share.get(s, 1.0) * profile.stall_scale
+                inv_reuse = 1.0 / profile.reuse_instructions[s] if w > 0 else 0.0
+                if shared > 0:
+                    rows.append((s, core, float(shared), inv_reuse, penalty))
+                if w - shared > 1e-9 * w:
+                    rows.append((s, profile, float(w - shared), inv_reuse, penalty))
             plan = self._plans[profile] = tuple(rows)
         return plan
 

@@ -14,6 +14,17 @@ structure (and evict other lines) at no stall. A core keeps at most 10 demand mi
 flight, so each demand refill costs at least the next level's latency / 10; where a
 measurement shows more fills than that can pay for, the fills beyond are prefetches.
 
+`shares` (optional): the name of another profile whose lines every segment of this one also
+touches -- the kernel's shared core (entry/exit, fd table, VFS and socket layers) that all
+system calls run through (`kernel.core`). Those lines are keyed by the shared profile in the
+occupancy model, so one call leaves them warm for the next, whatever call it is; the
+profile's own working set per structure counts them (the core is part of it).
+
+`stall_scale` (optional, default 1): a factor on every refill's stall. A server's user code
+responds to pollution the way Figure 1's user code (Xalan) does, scaled by its base IPC
+(calibration.server_fit): its stalls are Xalan's times base_cpi / Xalan's base CPI, so the
+same pollution costs it the same share of its cycles as it costs Xalan.
+
 Modelled structures: `l1i`, `l1d`, `l2`, `l3` and one TLB, `dtlb` (the 64-entry L1 data
 TLB). Why one TLB, and that one: the OSDI'10 footprint table (our calibration data) reports
 evictions from the L1 dTLB only; Linux 2.6.33 on x86-64 maps kernel text with 2 MiB pages
@@ -42,6 +53,8 @@ class CodeProfile:
     instructions: float | None = None   # typical instructions per invocation (kernel paths)
     provenance: str = ""
     demand_share: dict[str, float] = field(default_factory=dict)
+    shares: str = ""
+    stall_scale: float = 1.0
 
     def __post_init__(self):
         def fail(what):
@@ -66,16 +79,25 @@ class CodeProfile:
                 fail(f"demand_share['{s}'] must be a number in [0, 1], got {v!r}")
         if self.instructions is not None and not self.instructions >= 0:
             fail(f"instructions must be >= 0, got {self.instructions!r}")
+        if not (isinstance(self.stall_scale, (int, float)) and self.stall_scale > 0):
+            fail(f"stall_scale must be a number > 0, got {self.stall_scale!r}")
+        if not isinstance(self.shares, str) or self.shares == self.name:
+            fail(f"shares must name another profile, got {self.shares!r}")
 
     def to_dict(self) -> dict:
-        return {"domain": self.domain, "base_cpi": self.base_cpi, "working_set": dict(self.working_set),
-                "reuse_instructions": dict(self.reuse_instructions), "instructions": self.instructions,
-                "demand_share": dict(self.demand_share), "provenance": self.provenance}
+        d = {"domain": self.domain, "base_cpi": self.base_cpi, "working_set": dict(self.working_set),
+             "reuse_instructions": dict(self.reuse_instructions), "instructions": self.instructions,
+             "demand_share": dict(self.demand_share), "provenance": self.provenance}
+        if self.shares:
+            d["shares"] = self.shares
+        if self.stall_scale != 1.0:
+            d["stall_scale"] = self.stall_scale
+        return d
 
     @classmethod
     def from_dict(cls, name: str, d: dict) -> "CodeProfile":
         unknown = set(d) - {"domain", "base_cpi", "working_set", "reuse_instructions", "instructions",
-                            "demand_share", "provenance"}
+                            "demand_share", "provenance", "shares", "stall_scale"}
         if unknown:
             raise ConfigError(f"profile '{name}': unknown field(s) {sorted(unknown)}")
         return cls(name=name, **d)

@@ -1,0 +1,20 @@
+"""The shared-core band experiment: its range is the ledger's, and its point is the committed model."""
+import pandas as pd
+
+from flexrepro import paths
+from flexrepro.experiments import bands_kernel
+from flexrepro.platform import load_params
+from flexrepro.harness.registry import get
+
+
+def test_range_is_the_ledger_row():
+    led = pd.read_csv(paths.DATA / "ledger.csv", keep_default_na=False).set_index("parameter")
+    row = led.loc[bands_kernel.ASSUMPTION]
+    assert row.kind == "assumption"
+    assert (float(row.low), float(row.value), float(row.high)) == \
+        (bands_kernel.RANGE["low"], bands_kernel.RANGE["point"], bands_kernel.RANGE["high"])
+
+
+def test_point_uses_the_committed_parameters_without_a_refit():
+    assert bands_kernel.refit(bands_kernel.RANGE["point"]) is load_params()
+    assert get("bands_kernel").grid == {"corner": ["low", "point", "high"]}
