@@ -140,7 +140,7 @@ class ServerFit:
         """`<server>_kernel.<p>` for every catalogue profile p: p's calibrated shape, the
         server's kernel base CPI, through the shared core (a shapeless call, e.g. setsockopt
         on `null`, runs through the core alone)."""
-        from ..servers.one_kernel import call_profile
+        from ..kernel.pricing import call_profile
         core = params.profile(CORE_PROFILE)
         out = []
         cat = load_catalogue()

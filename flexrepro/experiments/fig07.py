@@ -23,7 +23,7 @@ last pipeline run the 128-client row was one: 18.1k, both workers), so those row
 episode the window lands in. No verdict rests on them: the best 2-core gain is at 1024, where one worker
 holds for 10 delays; FlexSC (>= 22.9k from 16 clients) stays above the two-worker epoll
 level (18.1k) at every concurrency >= 16. 40x windows on every 2-core epoll point would cost
-~11 x 1-3 min of CPU, more than the pipeline's budget; tests/test_steady_windows.py doubles
+~11 x 1-3 min of CPU, more than the pipeline's budget; tests/testbed/test_steady_windows.py doubles
 the window at 1024 and checks no verdict moves. The paper saw the same: "adding a second core
 helps to reduce the average latency ... with FlexSC, which is not the case when using the
 epoll facility" (Section 6.2).
