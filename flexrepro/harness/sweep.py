@@ -99,7 +99,7 @@ def run_task(task: Task) -> list[dict]:
 OnResult = Callable[[int, list[dict]], None]
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Worker initializer: end this worker when the process that made the pool dies.
 
     A pool's workers hold both ends of its queues, so a parent killed with SIGKILL (no
@@ -129,7 +129,7 @@ def _die_with_parent(parent: int) -> None:
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool whose workers die with this process, however it ends."""
-    return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
 
 
 def execute(tasks: list[Task], executor: str = "process", progress: bool = True,

@@ -317,10 +317,10 @@ def _run_in_slots(todo, params, executor, scheduler, jobs, out, t_start, finish)
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    from ..harness.sweep import _die_with_parent
+    from ..harness.sweep import die_with_parent
 
     slots = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                initializer=_die_with_parent, initargs=(os.getpid(),))
+                                initializer=die_with_parent, initargs=(os.getpid(),))
     running: dict = {}
 
     def submit(item) -> None:
