@@ -35,8 +35,9 @@ MAX_CORES = 64
 COUNTS = ("instructions", "cycles", *MODELLED)     # a core's counters per domain, in array order
 _COLUMN = {name: i for i, name in enumerate(COUNTS)}
 _PRIVATE = tuple(s for s in MODELLED if s != "l3")
-_USER_CYCLES = DOMAINS.index("user") * len(COUNTS) + _COLUMN["cycles"]
-_KERNEL_CYCLES = DOMAINS.index("kernel") * len(COUNTS) + _COLUMN["cycles"]
+_BASE = {d: i * len(COUNTS) for i, d in enumerate(DOMAINS)}     # a domain's first counter
+_CYCLES, _L1D, _L2 = _COLUMN["cycles"], _COLUMN["l1d"], _COLUMN["l2"]
+_USER_CYCLES, _KERNEL_CYCLES = _BASE["user"] + _CYCLES, _BASE["kernel"] + _CYCLES
 
 
 @dataclass(slots=True)
@@ -94,8 +95,9 @@ class Core:
         self._row = {s: 0 if s == "l3" else first + _PRIVATE.index(s) for s in MODELLED}
         self.structures = {s: machine.state.views[r] for s, r in self._row.items()}
         self.counts = np.zeros(len(DOMAINS) * len(COUNTS))
-        self.counters = {d: DomainCounters(self.counts, i * len(COUNTS)) for i, d in enumerate(DOMAINS)}
+        self.counters = {d: DomainCounters(self.counts, _BASE[d]) for d in DOMAINS}
         self._plans: dict[CodeProfile, _Plan] = {}
+        self._state = machine.state
         self._entry_exit = machine.spec.syscall_entry_cycles + machine.spec.syscall_exit_cycles
         self.user_since_trap = 0.0        # user instructions run since the last trap: its in-flight work
 
@@ -113,7 +115,7 @@ class Core:
         plan = self._plans.get(profile)
         if plan is None:
             plan = self._plan(profile)
-        state = self.machine.state
+        state = self._state                       # its arrays may grow: read them at each call
         cycles = run_plan(state.ints, state.floats, plan.rows, self.counts, plan.base, float(instructions),
                           plan.base_cpi)
         if misses is not None:                    # a shared core's rows add to the structure's
@@ -125,11 +127,11 @@ class Core:
 
     def _plan(self, profile: CodeProfile) -> _Plan:
         """The machine's constants for `profile`, bound to this core's structures."""
-        state = self.machine.state
+        state = self._state
         rows = self.machine._plan(profile)
         table = np.array([(self._row[s], state.key_id(key), _COLUMN[s], w, inv_reuse, penalty, 0.0)
                           for s, key, w, inv_reuse, penalty in rows], dtype=float).reshape(len(rows), 7)
-        plan = self._plans[profile] = _Plan(table, tuple(r[0] for r in rows), DOMAINS.index(profile.domain) * len(COUNTS),
+        plan = self._plans[profile] = _Plan(table, tuple(r[0] for r in rows), _BASE[profile.domain],
                                             float(profile.base_cpi), profile.domain == "user")
         return plan
 
@@ -144,6 +146,14 @@ class Core:
         counts[_KERNEL_CYCLES] += kernel
         counts[_USER_CYCLES] += user
         return kernel + user
+
+    def count_transfer(self, domain: str, cycles: float, lines: float) -> None:
+        """Charge `domain` for reading `lines` lines another core wrote: the cycles, and the
+        lines as L1d and L2 misses (`Machine.transfer`)."""
+        counts, base = self.counts, _BASE[domain]
+        counts[base + _CYCLES] += cycles
+        counts[base + _L1D] += lines
+        counts[base + _L2] += lines
 
     def resident_fraction(self, profile: CodeProfile, structure: str) -> float:
         """Resident fraction of the profile's working set in one structure (for tests, plots)."""
@@ -223,10 +233,7 @@ class Machine:
         if domain is not None:
             if domain not in DOMAINS:
                 raise ConfigError(f"transfer: 'domain' must be one of {', '.join(DOMAINS)}, got {domain!r}")
-            c = dst_core.counters[domain]
-            c["cycles"] += cycles
-            c["l1d"] += lines
-            c["l2"] += lines
+            dst_core.count_transfer(domain, cycles, lines)
         return cycles
 
     def counters(self) -> list[dict]:
