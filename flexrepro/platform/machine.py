@@ -63,7 +63,8 @@ def penalties(spec: PlatformSpec, params: ModelParams) -> dict[str, float]:
 
 
 class DomainCounters:
-    """One domain's counters of a core by name: a view on the core's counter array."""
+    """One domain's counters of a core by name, read-only: a view on the core's counter array
+    (written by the compiled segment, `Core.trap` and `Core.count_transfer`)."""
     __slots__ = ("_counts", "_base")
 
     def __init__(self, counts: np.ndarray, base: int):
@@ -71,9 +72,6 @@ class DomainCounters:
 
     def __getitem__(self, name: str) -> float:
         return float(self._counts[self._base + _COLUMN[name]])
-
-    def __setitem__(self, name: str, value: float) -> None:
-        self._counts[self._base + _COLUMN[name]] = value
 
 
 @dataclass(frozen=True, slots=True)
