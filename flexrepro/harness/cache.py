@@ -34,8 +34,9 @@ import pyarrow.parquet as pq
 from .. import paths
 from ..atomic import atomic_path
 
-# Libraries whose version can change a row (random streams, solvers, the event engine).
-_LIBRARIES = ("numpy", "scipy", "simpy", "pycachesim")
+# Libraries whose version can change a row (random streams, solvers, the event engine, the
+# compiler of the occupancy model).
+_LIBRARIES = ("numpy", "scipy", "simpy", "pycachesim", "numba", "llvmlite")
 # Package modules and subpackages that never run inside run_point (command line, input
 # checks, notebook pipeline and report, claims and the paper's numbers they compare with):
 # editing them must not throw the finished points away.

@@ -114,10 +114,7 @@ class Kernel:
         if src == dst or n_lines <= 0:
             return 0.0
         cycles = n_lines * self._line_cycles / self._overlap_l2
-        c = self.cores[dst].counters[domain]
-        c["cycles"] += cycles
-        c["l1d"] += n_lines
-        c["l2"] += n_lines
+        self.cores[dst].count_transfer(domain, cycles, n_lines)
         return cycles
 
     def thread(self, core: int, profile: str, name: str = "user") -> "UserThread":

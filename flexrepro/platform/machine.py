@@ -14,23 +14,30 @@ misses are the hardware prefetchers' and occupy the structure without a stall; i
 A trap's direct cost depends on what the interrupted code had in flight (`platform.trap`):
 each core counts the user instructions it ran since its last trap.
 
-Plain floats and dicts: `Core.execute` is called ~10^6 times per server simulation; each
-core keeps its per-profile plan bound to its own structures (no per-call dict building).
+`Core.execute` is called ~10^6 times per server simulation: each core keeps its per-profile
+plan bound to its own structures as one array, and one compiled call (`occupancy.run_plan`)
+runs a segment's rows and adds to the core's counters (an array, viewed per domain).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from math import exp
+import numpy as np
 
 from ..errors import ConfigError
-from .occupancy import Occupancy
+from .occupancy import Structures, run_plan
 from .params import ModelParams
 from .profile import DOMAINS, MODELLED, CodeProfile
 from .spec import PlatformSpec
 from .trap import direct_cycles
 
 MAX_CORES = 64
+COUNTS = ("instructions", "cycles", *MODELLED)     # a core's counters per domain, in array order
+_COLUMN = {name: i for i, name in enumerate(COUNTS)}
+_PRIVATE = tuple(s for s in MODELLED if s != "l3")
+_BASE = {d: i * len(COUNTS) for i, d in enumerate(DOMAINS)}     # a domain's first counter
+_CYCLES, _L1D, _L2 = _COLUMN["cycles"], _COLUMN["l1d"], _COLUMN["l2"]
+_USER_CYCLES, _KERNEL_CYCLES = _BASE["user"] + _CYCLES, _BASE["kernel"] + _CYCLES
 
 
 @dataclass(slots=True)
@@ -55,8 +62,25 @@ def penalties(spec: PlatformSpec, params: ModelParams) -> dict[str, float]:
     }
 
 
-def _new_counters() -> dict[str, dict[str, float]]:
-    return {d: dict.fromkeys(("instructions", "cycles", *MODELLED), 0.0) for d in DOMAINS}
+class DomainCounters:
+    """One domain's counters of a core by name, read-only: a view on the core's counter array
+    (written by the compiled segment, `Core.trap` and `Core.count_transfer`)."""
+    __slots__ = ("_counts", "_base")
+
+    def __init__(self, counts: np.ndarray, base: int):
+        self._counts, self._base = counts, base
+
+    def __getitem__(self, name: str) -> float:
+        return float(self._counts[self._base + _COLUMN[name]])
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    rows: np.ndarray          # per row: structure, key, counter column, lines, 1 / reuse, cycles per refill, misses
+    structures: tuple         # the structure of each row (for the misses of `run`)
+    base: int                 # the domain's first counter
+    base_cpi: float
+    user: bool
 
 
 class Core:
@@ -65,11 +89,14 @@ class Core:
     def __init__(self, machine: "Machine", index: int):
         self.machine = machine
         self.index = index
-        spec = machine.spec
-        self.structures = {s: (machine.l3 if s == "l3" else Occupancy(s, spec.capacity(s))) for s in MODELLED}
-        self.counters = _new_counters()
-        self._plans: dict[CodeProfile, tuple] = {}
-        self._entry_exit = spec.syscall_entry_cycles + spec.syscall_exit_cycles
+        first = 1 + len(_PRIVATE) * index            # this core's rows of the machine's structures
+        self._row = {s: 0 if s == "l3" else first + _PRIVATE.index(s) for s in MODELLED}
+        self.structures = {s: machine.state.views[r] for s, r in self._row.items()}
+        self.counts = np.zeros(len(DOMAINS) * len(COUNTS))
+        self.counters = {d: DomainCounters(self.counts, _BASE[d]) for d in DOMAINS}
+        self._plans: dict[CodeProfile, _Plan] = {}
+        self._state = machine.state
+        self._entry_exit = machine.spec.syscall_entry_cycles + machine.spec.syscall_exit_cycles
         self.user_since_trap = 0.0        # user instructions run since the last trap: its in-flight work
 
     def run(self, profile: CodeProfile, instructions: float) -> Segment:
@@ -86,30 +113,24 @@ class Core:
         plan = self._plans.get(profile)
         if plan is None:
             plan = self._plan(profile)
-        cycles = instructions * profile.base_cpi
-        c = self.counters[profile.domain]
-        neg = -instructions
-        for s, occ, key, w, inv_reuse, penalty in plan:
-            whole = occ._whole
-            if whole is not None and whole[0] is key and whole[1] == w:
-                m = 0.0                   # Occupancy.touch's first test, inlined: all resident, nothing changes
-            else:
-                m = occ.touch(key, w, 1.0 - exp(neg * inv_reuse))
-            cycles += m * penalty
-            c[s] += m
-            if misses is not None:                # a shared core's rows add to the structure's
+        state = self._state                       # its arrays may grow: read them at each call
+        cycles = run_plan(state.ints, state.floats, plan.rows, self.counts, plan.base, float(instructions),
+                          plan.base_cpi)
+        if misses is not None:                    # a shared core's rows add to the structure's
+            for s, m in zip(plan.structures, plan.rows[:, -1].tolist()):
                 misses[s] = misses.get(s, 0.0) + m
-        c["instructions"] += instructions
-        c["cycles"] += cycles
-        if profile.domain == "user":
+        if plan.user:
             self.user_since_trap += instructions
         return cycles
 
-    def _plan(self, profile: CodeProfile) -> tuple:
+    def _plan(self, profile: CodeProfile) -> _Plan:
         """The machine's constants for `profile`, bound to this core's structures."""
-        structures = self.structures
-        plan = self._plans[profile] = tuple((s, structures[s], key, w, inv_reuse, penalty)
-                                            for s, key, w, inv_reuse, penalty in self.machine._plan(profile))
+        state = self._state
+        rows = self.machine._plan(profile)
+        table = np.array([(self._row[s], state.key_id(key), _COLUMN[s], w, inv_reuse, penalty, 0.0)
+                          for s, key, w, inv_reuse, penalty in rows], dtype=float).reshape(len(rows), 7)
+        plan = self._plans[profile] = _Plan(table, tuple(r[0] for r in rows), _BASE[profile.domain],
+                                            float(profile.base_cpi), profile.domain == "user")
         return plan
 
     def trap(self) -> float:
@@ -119,10 +140,18 @@ class Core:
         user, kernel = direct_cycles(self.machine.params.platform, self.user_since_trap)
         kernel += self._entry_exit
         self.user_since_trap = 0.0
-        c = self.counters
-        c["kernel"]["cycles"] += kernel
-        c["user"]["cycles"] += user
+        counts = self.counts
+        counts[_KERNEL_CYCLES] += kernel
+        counts[_USER_CYCLES] += user
         return kernel + user
+
+    def count_transfer(self, domain: str, cycles: float, lines: float) -> None:
+        """Charge `domain` for reading `lines` lines another core wrote: the cycles, and the
+        lines as L1d and L2 misses (`Machine.transfer`)."""
+        counts, base = self.counts, _BASE[domain]
+        counts[base + _CYCLES] += cycles
+        counts[base + _L1D] += lines
+        counts[base + _L2] += lines
 
     def resident_fraction(self, profile: CodeProfile, structure: str) -> float:
         """Resident fraction of the profile's working set in one structure (for tests, plots)."""
@@ -141,7 +170,10 @@ class Machine:
         self.spec = spec
         self.params = params
         self.penalty = penalties(spec, params)
-        self.l3 = Occupancy("l3", spec.capacity("l3"))
+        # one shared L3, then each core's private structures
+        self.state = Structures(["l3", *(s for _ in range(cores) for s in _PRIVATE)],
+                                [spec.capacity("l3"), *(spec.capacity(s) for _ in range(cores) for s in _PRIVATE)])
+        self.l3 = self.state.views[0]
         self._plans: dict[CodeProfile, tuple] = {}
         self.cores = [Core(self, i) for i in range(cores)]
 
@@ -199,10 +231,7 @@ class Machine:
         if domain is not None:
             if domain not in DOMAINS:
                 raise ConfigError(f"transfer: 'domain' must be one of {', '.join(DOMAINS)}, got {domain!r}")
-            c = dst_core.counters[domain]
-            c["cycles"] += cycles
-            c["l1d"] += lines
-            c["l2"] += lines
+            dst_core.count_transfer(domain, cycles, lines)
         return cycles
 
     def counters(self) -> list[dict]:
@@ -217,4 +246,4 @@ class Machine:
 
     def reset_counters(self) -> None:
         for core in self.cores:
-            core.counters = _new_counters()
+            core.counts[:] = 0.0
