@@ -16,6 +16,7 @@ estimate is a lower bound).
 from __future__ import annotations
 
 import math
+import re
 from typing import Callable
 
 import pandas as pd
@@ -85,18 +86,84 @@ def score(quick: bool = False, seeds: int | None = None, executor: str = "proces
     # prediction bands (experiments/bands.py): the range the unidentified assumptions allow
     if "bands" not in frames and any(e.id == "bands" for e in registry.all_experiments()):
         frames["bands"] = run("bands", quick=quick, seeds=seeds, executor=executor, progress=progress)
-    bands = pd.DataFrame(columns=["band_low", "band_high"])
-    if "bands" in frames:
-        from .experiments.bands import band
-        bands = band(frames["bands"]).set_index("claim")
-    rows = []
-    for c in reference.claims().itertuples(index=False):
-        row = evaluate(c.claim_id, frames, cks)
-        if c.claim_id in bands.index:
-            row.update(band_low=round(float(bands.loc[c.claim_id, "band_low"]), 2),
-                       band_high=round(float(bands.loc[c.claim_id, "band_high"]), 2))
-        rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS).astype({"seeds": "Int64", "seeds_to_resolve": "Int64"})
+    rows = [evaluate(c.claim_id, frames, cks) for c in reference.claims().itertuples(index=False)]
+    return with_bands(pd.DataFrame(rows, columns=COLUMNS), frames).astype({"seeds": "Int64", "seeds_to_resolve": "Int64"})
+
+
+def with_bands(card: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """`card` with band_low, band_high filled from the bands experiment's frame, if `frames` has it."""
+    if "bands" not in frames:
+        return card
+    b = band(frames["bands"], frames).set_index("claim")
+    card = card.copy()
+    for col in ("band_low", "band_high"):
+        card[col] = [round(float(b.at[c, col]), 4) if c in b.index else None for c in card.claim_id]
+    return card
+
+
+# --- prediction bands: the claims' own checks on the frames of each corner ---
+
+def numbers(measured) -> list[float]:
+    """The numbers a verdict tests: its value, or every decimal of a per-core or per-structure
+    text ('1c: 0.428, 4c: 0.472'); none for a yes/no or an undefined value."""
+    if isinstance(measured, bool):
+        return []
+    if isinstance(measured, (int, float)):
+        return [] if math.isnan(measured) else [float(measured)]
+    return [float(x) for x in re.findall(r"-?\d+\.\d+", str(measured))]
+
+
+def _corner_frames(rows: pd.DataFrame, experiments: tuple[str, ...], frames: dict[str, pd.DataFrame]) -> dict:
+    """The figures' frames with every point `rows` re-simulated replaced by the corner's rows
+    (all of the point's replicates go: the corner's seeds stand for it)."""
+    from .experiments import bands
+    out = dict(frames)
+    for name, g in rows.groupby("target"):
+        t = bands.target(name)
+        g = g.drop(columns=["target", "assumption", "corner", "assumption_value", "case"], errors="ignore")
+        for e in bands.FIGURES[t.tool]:
+            if e in experiments:
+                keys = t.keys(e)
+                hit = out[e].set_index(keys).index.isin(g.set_index(keys).index)
+                out[e] = pd.concat([out[e][~hit], g], ignore_index=True)
+    return out
+
+
+def corner_values(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per banded claim and corner: the low and high of the numbers its check gives there.
+
+    `frame` is the bands experiment's rows, `frames` the figures' point-estimate frames; a
+    claim whose figures are not all in `frames` is left out, and so is a corner where the
+    check has no number (no knee, no such point)."""
+    from .experiments import bands
+    cks = checks()
+    out = []
+    for claim in bands.claims():
+        ck = cks[claim]
+        if not all(e in frames for e in ck.experiments):
+            continue
+        mine = frame[frame.target.map(lambda n: claim in bands.target(n).claims)]
+        for (a, c), rows in mine.groupby(["assumption", "corner"], sort=True):
+            nums = numbers(ck.fn(_corner_frames(rows, ck.experiments, frames)).measured_value)
+            if nums:
+                out.append({"claim": claim, "assumption": a, "corner": c,
+                            "assumption_value": rows.assumption_value.iloc[0], "low": min(nums), "high": max(nums)})
+    return pd.DataFrame(out, columns=["claim", "assumption", "corner", "assumption_value", "low", "high"])
+
+
+def band(frame: pd.DataFrame, frames: dict[str, pd.DataFrame], corners: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per banded claim: the numbers of its point estimate (low..high), and the band: min and max
+    over those and every corner's (`corners`: `corner_values`, computed when not given)."""
+    cks = checks()
+    per = corner_values(frame, frames) if corners is None else corners
+    out = []
+    for claim, g in per.groupby("claim", sort=False):
+        point = numbers(cks[claim].fn(frames).measured_value)
+        if point:
+            out.append({"claim": claim, "point_low": min(point), "point_high": max(point),
+                        "band_low": min(point + list(g.low)), "band_high": max(point + list(g.high)),
+                        "corners": len(g)})
+    return pd.DataFrame(out, columns=["claim", "point_low", "point_high", "band_low", "band_high", "corners"])
 
 
 def _replicates(frames: dict[str, pd.DataFrame], experiments: tuple[str, ...]) -> int | None:
@@ -130,7 +197,7 @@ def claims_table(frames: dict[str, pd.DataFrame], claim_ids: list[str] | None = 
     if claim_ids is None:
         claim_ids = [cid for cid in reference.claims().claim_id
                      if cid in cks and all(e in frames for e in cks[cid].experiments)]
-    return pd.DataFrame([evaluate(cid, frames, cks) for cid in claim_ids], columns=COLUMNS)
+    return with_bands(pd.DataFrame([evaluate(cid, frames, cks) for cid in claim_ids], columns=COLUMNS), frames)
 
 
 def headline(card: pd.DataFrame) -> str:
