@@ -113,28 +113,40 @@ def numbers(measured) -> list[float]:
     return [float(x) for x in re.findall(r"-?\d+\.\d+", str(measured))]
 
 
-def _corner_frames(rows: pd.DataFrame, experiments: tuple[str, ...], frames: dict[str, pd.DataFrame]) -> dict:
-    """The figures' frames with every point `rows` re-simulated replaced by the corner's rows
-    (all of the point's replicates go: the corner's seeds stand for it)."""
+def _corner_frames(claim: str, rows: pd.DataFrame, experiments: tuple[str, ...],
+                   frames: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
+    """(before, after): the figures' frames cut to the points that band `claim`, as the figure
+    ran them, and with those the corner re-simulated (`rows`) in their place. A figure none of
+    them belongs to stays whole in both."""
     from .experiments import bands
-    out = dict(frames)
-    for name, g in rows.groupby("target"):
-        t = bands.target(name)
-        g = g.drop(columns=["target", "assumption", "corner", "assumption_value", "case"], errors="ignore")
-        for e in bands.FIGURES[t.tool]:
-            if e in experiments:
-                keys = t.keys(e)
-                hit = out[e].set_index(keys).index.isin(g.set_index(keys).index)
-                out[e] = pd.concat([out[e][~hit], g], ignore_index=True)
-    return out
+    before, after = dict(frames), dict(frames)
+    mine = [t for t in (*bands.POINTS.values(), *bands.KNEES.values()) if claim in t.claims]
+    for e in experiments:
+        targets = [t for t in mine if e in bands.FIGURES[t.tool]]
+        if not targets:
+            continue
+        f = frames[e]
+        before[e] = f[pd.concat([t.rows(f) for t in targets], axis=1).any(axis=1)]
+        moved = {n: bands.target(n) for n in rows.target.unique() if bands.target(n) in targets}
+        if not moved:
+            after[e] = before[e]
+            continue
+        gone = pd.concat([t.rows(before[e]) for t in moved.values()], axis=1).any(axis=1)
+        redone = rows[rows.target.isin(list(moved))].drop(
+            columns=["target", "assumption", "corner", "assumption_value", "case"], errors="ignore")
+        after[e] = pd.concat([before[e][~gone], redone], ignore_index=True)
+    return before, after
 
 
 def corner_values(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per banded claim and corner: the low and high of the numbers its check gives there.
 
-    `frame` is the bands experiment's rows, `frames` the figures' point-estimate frames; a
-    claim whose figures are not all in `frames` is left out, and so is a corner where the
-    check has no number (no knee, no such point)."""
+    `frame` is the bands experiment's rows, `frames` the figures' point-estimate frames. The
+    check runs twice on the figures' rows of the corner's seeds, as they are and with the
+    corner's points in place; the difference, number by number, is added to the point
+    estimate's (common random numbers: the seed's own spread cancels). A claim whose figures
+    are not all in `frames` is left out, and so is a corner where the check has no number
+    (no knee, no such point)."""
     from .experiments import bands
     cks = checks()
     out = []
@@ -142,13 +154,19 @@ def corner_values(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.Da
         ck = cks[claim]
         if not all(e in frames for e in ck.experiments):
             continue
+        point = numbers(ck.fn(frames).measured_value)
         mine = frame[frame.target.map(lambda n: claim in bands.target(n).claims)]
         for (a, c), rows in mine.groupby(["assumption", "corner"], sort=True):
-            nums = numbers(ck.fn(_corner_frames(rows, ck.experiments, frames)).measured_value)
-            if nums:
-                out.append({"claim": claim, "assumption": a, "corner": c,
-                            "assumption_value": rows.assumption_value.iloc[0], "low": min(nums), "high": max(nums)})
-    return pd.DataFrame(out, columns=["claim", "assumption", "corner", "assumption_value", "low", "high"])
+            same_seed = {e: frames[e][frames[e].replicate.isin(rows.replicate)] for e in ck.experiments}
+            was, now = _corner_frames(claim, rows, ck.experiments, same_seed)
+            before, after = numbers(ck.fn(was).measured_value), numbers(ck.fn(now).measured_value)
+            if not after:
+                continue
+            paired = len(point) == len(before) == len(after)
+            nums = [p + (x - b) for p, b, x in zip(point, before, after)] if paired else after
+            out.append({"claim": claim, "assumption": a, "corner": c, "assumption_value": rows.assumption_value.iloc[0],
+                        "low": min(nums), "high": max(nums), "paired": paired})
+    return pd.DataFrame(out, columns=["claim", "assumption", "corner", "assumption_value", "low", "high", "paired"])
 
 
 def band(frame: pd.DataFrame, frames: dict[str, pd.DataFrame], corners: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -29,9 +29,13 @@ What a corner re-simulates (one seed; the point estimate keeps its figure's seed
   every other load keeps its point value at the corner, so the band there is a lower bound
   on how far the extreme can move;
 - a Figure 9 knee: the whole curve, by bisection on the claim's own rule (the highest offered
-  rate served at >= 95%, which the model's curves meet monotonically) over Figure 9's rates at
-  5,000 req/s steps (quick: over the quick grid's rates): 4 runs per curve and corner, so a
-  corner's knee is known to 5,000 req/s, against the point estimate's 2,500.
+  rate served at >= 95%, which the model's curves meet monotonically) over Figure 9's own rates
+  (2,500 req/s steps, as the point estimate's knee; quick: the quick grid's two rates): 5 runs
+  per curve and corner instead of 26.
+The corner's number is paired with the point's on the same seed (common random numbers): the
+claim's check runs on the figures' rows of the corner's seed with and without the corner's
+points, and that difference is added to the point estimate, so a band shows what the
+assumption moves, not the seed-to-seed spread of one seed against the figure's mean.
 """
 from __future__ import annotations
 
@@ -54,7 +58,6 @@ CORNERS = ("low", "high")
 # the figures a client tool's points belong to, and the columns that name a point in each
 FIGURES = {"memslap": ("fig05", "fig06"), "apachebench": ("fig07", "fig08"), "httperf": ("fig09", "fig10")}
 LOAD = {"memslap": "connections", "apachebench": "concurrency", "httperf": "rate"}
-KNEE_STEP = 5000
 
 
 @dataclass(frozen=True)
@@ -66,15 +69,15 @@ class Point:
     claims: tuple[str, ...]
     quick: bool            # in its figure's quick grid too
 
-    def keys(self, exp_id: str) -> list[str]:
-        """The columns that name this point in `exp_id`'s frame (Figure 10 has one load per core count)."""
-        return ["system", "cores"] + ([] if exp_id == "fig10" else [LOAD[self.tool]])
+    def rows(self, df: pd.DataFrame) -> pd.Series:
+        """Which rows of one of its figures' frames are this point (both systems, every seed)."""
+        return (df.cores == self.cores) & (df[LOAD[self.tool]] == self.load)
 
 
 @dataclass(frozen=True)
 class Knee:
-    """One Figure 9 curve, searched for its knee by bisection over Figure 9's rates (of its
-    quick grid when `quick`, else of its grid at KNEE_STEP steps)."""
+    """One Figure 9 curve, searched for its knee by bisection over Figure 9's own rates (of its
+    quick grid when `quick`): the same resolution as the point estimate's knee."""
     system: str
     cores: int
     quick: bool
@@ -83,11 +86,11 @@ class Knee:
 
     @property
     def rates(self) -> list[int]:
-        rates = sorted(get("fig09").grid_for(self.quick)["rate"])
-        return rates if self.quick else [r for r in rates if r % KNEE_STEP == 0]
+        return sorted(get("fig09").grid_for(self.quick)["rate"])
 
-    def keys(self, exp_id: str) -> list[str]:
-        return ["system", "cores"]          # the whole curve is replaced
+    def rows(self, df: pd.DataFrame) -> pd.Series:
+        """Which rows of Figure 9's frame are this curve (every rate and seed)."""
+        return (df.system == self.system) & (df.cores == self.cores)
 
 
 _MAX5 = ("F5-max-gain",)
