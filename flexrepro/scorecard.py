@@ -116,21 +116,18 @@ def numbers(measured) -> list[float]:
 def _corner_frames(claim: str, rows: pd.DataFrame, experiments: tuple[str, ...],
                    frames: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
     """(before, after): the figures' frames cut to the points that band `claim`, as the figure
-    ran them, and with those the corner re-simulated (`rows`) in their place. A figure none of
-    them belongs to stays whole in both."""
+    ran them, and with those the corner re-simulated (`rows`) in their place. A figure the
+    corner re-simulated nothing of stays whole in both."""
     from .experiments import bands
     before, after = dict(frames), dict(frames)
     mine = [t for t in (*bands.POINTS.values(), *bands.KNEES.values()) if claim in t.claims]
     for e in experiments:
         targets = [t for t in mine if e in bands.FIGURES[t.tool]]
-        if not targets:
+        moved = {n: bands.target(n) for n in rows.target.unique() if bands.target(n) in targets}
+        if not moved:
             continue
         f = frames[e]
         before[e] = f[pd.concat([t.rows(f) for t in targets], axis=1).any(axis=1)]
-        moved = {n: bands.target(n) for n in rows.target.unique() if bands.target(n) in targets}
-        if not moved:
-            after[e] = before[e]
-            continue
         gone = pd.concat([t.rows(before[e]) for t in moved.values()], axis=1).any(axis=1)
         redone = rows[rows.target.isin(list(moved))].drop(
             columns=["target", "assumption", "corner", "assumption_value", "case"], errors="ignore")

@@ -25,17 +25,17 @@ FlexSC mechanism costs (data/kernel/costs.toml), which the server benches do not
 What a corner re-simulates (one seed; the point estimate keeps its figure's seeds):
 - a claim on one load: that load (both systems);
 - a claim on a maximum or minimum over loads (F5-max-gain, F7-2core-max, F7-2core-from-16,
-  F9-2core-max, A-*): the loads where the last full run's point estimate peaks (`POINTS`);
-  every other load keeps its point value at the corner, so the band there is a lower bound
-  on how far the extreme can move;
+  F9-2core-max, A-*): the loads where the last full run's point estimate peaks (`POINTS`); the
+  corner moves the extreme by what it moves it among those loads, so a corner that would move
+  the peak to another load is not seen;
 - a Figure 9 knee: the whole curve, by bisection on the claim's own rule (the highest offered
   rate served at >= 95%, which the model's curves meet monotonically) over Figure 9's own rates
   (2,500 req/s steps, as the point estimate's knee; quick: the quick grid's two rates): 5 runs
   per curve and corner instead of 26.
 The corner's number is paired with the point's on the same seed (common random numbers): the
-claim's check runs on the figures' rows of the corner's seed with and without the corner's
-points, and that difference is added to the point estimate, so a band shows what the
-assumption moves, not the seed-to-seed spread of one seed against the figure's mean.
+claim's check runs on its points' rows of the corner's seed as the figure ran them and as the
+corner did, and that difference is added to the point estimate (scorecard.corner_values), so
+a band shows what the assumption moves, not one seed's spread about the figure's mean.
 """
 from __future__ import annotations
 
