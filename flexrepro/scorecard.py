@@ -12,6 +12,11 @@ verdict at the mean. `seeds_to_resolve` estimates how many seeds would shrink th
 the threshold, taking its half-width to scale as 1/sqrt(n) (it ignores the t quantile's
 shrinking, so it errs high; a min..max range over seeds does not shrink, so for those the
 estimate is a lower bound).
+
+A prediction with a number gets `band_low, band_high` from the bands experiment
+(experiments/bands.py): its own check run on the points it reads, re-simulated at each end of
+every unidentified, no-refit assumption, paired with the same seed's figure rows; the band
+holds those numbers and the point estimate's. The verdict stays on the point estimate.
 """
 from __future__ import annotations
 

@@ -19,7 +19,8 @@ Banded here:
 Not banded, because each end would need a refit of the platform or server fits: Xalan's L1i
 share, the kernel saturation, the dTLB miss cost, the servers' profile shapes, and the shared
 kernel core's size (`kernel_core.scale`: its ends refit both servers' Table 1 fits, ~3 min of
-CPU each; experiments/bands_kernel.py runs them apart, outside the pipeline's budget); nor the
+CPU each; experiments/bands_kernel.py runs them apart, outside the pipeline's budget, in rows
+of this experiment's shape); nor the
 FlexSC mechanism costs (data/kernel/costs.toml), which the server benches do not take as inputs.
 
 What a corner re-simulates (one seed; the point estimate keeps its figure's seeds):

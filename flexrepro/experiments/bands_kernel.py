@@ -10,8 +10,9 @@ points of experiments/bands.py (not its knees) are simulated on those parameters
 takes ~3 minutes, so one case is one corner with every point (each worker refits at most once
 per corner). Nothing is written to the committed parameter file.
 
-Not in the pipeline, and so not in the scorecard's band: a quick run costs ~800 s of CPU (two
-refits), past the full run's budget (issue 12). Its rows have the bands experiment's shape, so
+Not in the pipeline, and so not in the scorecard's band: two refits (~3 min of CPU each) and
+the 15 points twice (~2.5 min more), past the full run's budget (issue 12); its earlier form,
+6 points, measured 789 s of CPU. Its rows have the bands experiment's shape, so
 `scorecard.band(pd.concat([bands_rows, bands_kernel_rows]), frames)` folds this assumption in.
 """
 from __future__ import annotations
