@@ -12,10 +12,16 @@ verdict at the mean. `seeds_to_resolve` estimates how many seeds would shrink th
 the threshold, taking its half-width to scale as 1/sqrt(n) (it ignores the t quantile's
 shrinking, so it errs high; a min..max range over seeds does not shrink, so for those the
 estimate is a lower bound).
+
+A prediction with a number gets `band_low, band_high` from the bands experiment
+(experiments/bands.py): its own check run on the points it reads, re-simulated at each end of
+every unidentified, no-refit assumption, paired with the same seed's figure rows; the band
+holds those numbers and the point estimate's. The verdict stays on the point estimate.
 """
 from __future__ import annotations
 
 import math
+import re
 from typing import Callable
 
 import pandas as pd
@@ -85,18 +91,99 @@ def score(quick: bool = False, seeds: int | None = None, executor: str = "proces
     # prediction bands (experiments/bands.py): the range the unidentified assumptions allow
     if "bands" not in frames and any(e.id == "bands" for e in registry.all_experiments()):
         frames["bands"] = run("bands", quick=quick, seeds=seeds, executor=executor, progress=progress)
-    bands = pd.DataFrame(columns=["band_low", "band_high"])
-    if "bands" in frames:
-        from .experiments.bands import band
-        bands = band(frames["bands"]).set_index("claim")
-    rows = []
-    for c in reference.claims().itertuples(index=False):
-        row = evaluate(c.claim_id, frames, cks)
-        if c.claim_id in bands.index:
-            row.update(band_low=round(float(bands.loc[c.claim_id, "band_low"]), 2),
-                       band_high=round(float(bands.loc[c.claim_id, "band_high"]), 2))
-        rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS).astype({"seeds": "Int64", "seeds_to_resolve": "Int64"})
+    rows = [evaluate(c.claim_id, frames, cks) for c in reference.claims().itertuples(index=False)]
+    return with_bands(pd.DataFrame(rows, columns=COLUMNS), frames).astype({"seeds": "Int64", "seeds_to_resolve": "Int64"})
+
+
+def with_bands(card: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """`card` with band_low, band_high filled from the bands experiment's frame, if `frames` has it."""
+    if "bands" not in frames:
+        return card
+    b = band(frames["bands"], frames).set_index("claim")
+    card = card.copy()
+    for col in ("band_low", "band_high"):
+        card[col] = [round(float(b.at[c, col]), 4) if c in b.index else None for c in card.claim_id]
+    return card
+
+
+# --- prediction bands: the claims' own checks on the frames of each corner ---
+
+def numbers(measured) -> list[float]:
+    """The numbers a verdict tests: its value, or every decimal of a per-core or per-structure
+    text ('1c: 0.428, 4c: 0.472'); none for a yes/no or an undefined value."""
+    if isinstance(measured, bool):
+        return []
+    if isinstance(measured, (int, float)):
+        return [] if math.isnan(measured) else [float(measured)]
+    return [float(x) for x in re.findall(r"-?\d+\.\d+", str(measured))]
+
+
+def _corner_frames(claim: str, rows: pd.DataFrame, experiments: tuple[str, ...],
+                   frames: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
+    """(before, after): the figures' frames cut to the points that band `claim`, as the figure
+    ran them, and with those the corner re-simulated (`rows`) in their place. A figure the
+    corner re-simulated nothing of stays whole in both."""
+    from .experiments import bands
+    before, after = dict(frames), dict(frames)
+    mine = [t for t in (*bands.POINTS.values(), *bands.KNEES.values()) if claim in t.claims]
+    for e in experiments:
+        targets = [t for t in mine if e in bands.FIGURES[t.tool]]
+        moved = {n: bands.target(n) for n in rows.target.unique() if bands.target(n) in targets}
+        if not moved:
+            continue
+        f = frames[e]
+        before[e] = f[pd.concat([t.rows(f) for t in targets], axis=1).any(axis=1)]
+        gone = pd.concat([t.rows(before[e]) for t in moved.values()], axis=1).any(axis=1)
+        redone = rows[rows.target.isin(list(moved))].drop(
+            columns=["target", "assumption", "corner", "assumption_value", "case"], errors="ignore")
+        after[e] = pd.concat([before[e][~gone], redone], ignore_index=True)
+    return before, after
+
+
+def corner_values(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per banded claim and corner: the low and high of the numbers its check gives there.
+
+    `frame` is the bands experiment's rows, `frames` the figures' point-estimate frames. The
+    check runs twice on the figures' rows of the corner's seeds, as they are and with the
+    corner's points in place; the difference, number by number, is added to the point
+    estimate's (common random numbers: the seed's own spread cancels). A claim whose figures
+    are not all in `frames` is left out, and so is a corner where the check has no number
+    (no knee, no such point)."""
+    from .experiments import bands
+    cks = checks()
+    out = []
+    for claim in bands.claims():
+        ck = cks[claim]
+        if not all(e in frames for e in ck.experiments):
+            continue
+        point = numbers(ck.fn(frames).measured_value)
+        mine = frame[frame.target.map(lambda n: claim in bands.target(n).claims)]
+        for (a, c), rows in mine.groupby(["assumption", "corner"], sort=True):
+            same_seed = {e: frames[e][frames[e].replicate.isin(rows.replicate)] for e in ck.experiments}
+            was, now = _corner_frames(claim, rows, ck.experiments, same_seed)
+            before, after = numbers(ck.fn(was).measured_value), numbers(ck.fn(now).measured_value)
+            if not after:
+                continue
+            paired = len(point) == len(before) == len(after)
+            nums = [p + (x - b) for p, b, x in zip(point, before, after)] if paired else after
+            out.append({"claim": claim, "assumption": a, "corner": c, "assumption_value": rows.assumption_value.iloc[0],
+                        "low": min(nums), "high": max(nums), "paired": paired})
+    return pd.DataFrame(out, columns=["claim", "assumption", "corner", "assumption_value", "low", "high", "paired"])
+
+
+def band(frame: pd.DataFrame, frames: dict[str, pd.DataFrame], corners: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per banded claim: the numbers of its point estimate (low..high), and the band: min and max
+    over those and every corner's (`corners`: `corner_values`, computed when not given)."""
+    cks = checks()
+    per = corner_values(frame, frames) if corners is None else corners
+    out = []
+    for claim, g in per.groupby("claim", sort=False):
+        point = numbers(cks[claim].fn(frames).measured_value)
+        if point:
+            out.append({"claim": claim, "point_low": min(point), "point_high": max(point),
+                        "band_low": min(point + list(g.low)), "band_high": max(point + list(g.high)),
+                        "corners": len(g)})
+    return pd.DataFrame(out, columns=["claim", "point_low", "point_high", "band_low", "band_high", "corners"])
 
 
 def _replicates(frames: dict[str, pd.DataFrame], experiments: tuple[str, ...]) -> int | None:
@@ -130,7 +217,7 @@ def claims_table(frames: dict[str, pd.DataFrame], claim_ids: list[str] | None = 
     if claim_ids is None:
         claim_ids = [cid for cid in reference.claims().claim_id
                      if cid in cks and all(e in frames for e in cks[cid].experiments)]
-    return pd.DataFrame([evaluate(cid, frames, cks) for cid in claim_ids], columns=COLUMNS)
+    return with_bands(pd.DataFrame([evaluate(cid, frames, cks) for cid in claim_ids], columns=COLUMNS), frames)
 
 
 def headline(card: pd.DataFrame) -> str:

@@ -47,3 +47,29 @@ def test_seeds_of_a_claim_are_those_of_its_replicated_experiment():
     frames = {"ab": pd.DataFrame({"replicate": [0, 0]}), "httperf": pd.DataFrame({"replicate": [0, 1, 2, 0]})}
     assert _replicates(frames, ("ab", "httperf")) == 3     # the deterministic one has no CI to shrink
     assert _replicates(frames, ("missing",)) is None
+
+
+@pytest.mark.parametrize("measured, nums", [
+    (152.2, [152.2]), (17500.0, [17500.0]), (float("nan"), []), (True, []), ("undefined", []),
+    ("1c: 152.2% @1024, 2c: 116.0% @1024, 4c: 26.1% @32", [152.2, 116.0, 26.1]),
+    ("1c l1d: 0.005, 4c l1i: no epoll misses", [0.005]), ("{'1 cores': True, '2 cores': False}", []),
+    ("flexsc 2c/1c 0.68, epoll 2c/1c 1.00", [0.68, 1.0]),
+])
+def test_numbers_a_verdict_tests(measured, nums):
+    from flexrepro.scorecard import numbers
+
+    assert numbers(measured) == nums
+
+
+def test_band_holds_the_point_even_when_every_corner_lies_on_one_side(monkeypatch):
+    """A-memcached's old band (148.32-151.99) missed its own point 152.2: the point is in the min/max."""
+    from flexrepro import scorecard
+    from flexrepro.claims import Check
+
+    corners = pd.DataFrame({"claim": ["A-memcached"] * 2, "assumption": ["client.memslap.per_request_s"] * 2,
+                            "corner": ["low", "high"], "assumption_value": ["a", "b"],
+                            "low": [151.5, 148.3], "high": [151.5, 148.3]})
+    point = Check("A-memcached", ("fig05",), lambda frames: Verdict(152.2, False))
+    monkeypatch.setattr(scorecard, "checks", lambda: {"A-memcached": point})
+    b = scorecard.band(pd.DataFrame(), {"fig05": None}, corners).set_index("claim").loc["A-memcached"]
+    assert (b.band_low, b.point_low, b.band_high) == (148.3, 152.2, 152.2)

@@ -1,18 +1,21 @@
-"""The bands experiment: headline predictions at the ends of the unidentified assumptions."""
+"""The bands experiment: the prediction claims' points at the ends of the unidentified assumptions."""
+import pandas as pd
 import pytest
 
 import flexrepro
+from flexrepro import reference, scorecard
 from flexrepro.experiments import bands
+from flexrepro.harness.registry import get
 
 
-def test_every_point_has_a_point_case_and_both_ends_of_its_clients_range():
-    cases = bands.cases()
-    for name, (tool, where, _) in bands.POINTS.items():
-        assert f"{name}|none|point" in cases
-        a = f"client.{tool}.per_request_s"
-        assert {f"{name}|{a}|low", f"{name}|{a}|high"} <= set(cases)
+def test_every_target_has_both_ends_of_its_clients_range_and_rss_when_multicore():
+    full, quick = set(bands.cases()), set(bands.cases(quick=True))
+    for name, t in {**bands.POINTS, **bands.KNEES}.items():
+        grid = quick if getattr(t, "quick", False) or name.endswith("-quick") else full
+        a = f"client.{t.tool}.per_request_s"
+        assert {f"{name}|{a}|low", f"{name}|{a}|high"} <= grid
         # the NIC's interrupt core moves multi-core points only: one core takes them all anyway
-        assert (f"{name}|{bands.IRQ}|high" in cases) == (where["cores"] > 1)
+        assert (f"{name}|{bands.IRQ}|high" in grid) == (t.cores > 1)
     led = bands.banded_assumptions()
     num = led.drop(index=bands.IRQ)
     assert (num.low.astype(float) < num.value.astype(float)).all()
@@ -20,19 +23,60 @@ def test_every_point_has_a_point_case_and_both_ends_of_its_clients_range():
     assert (led.loc[bands.IRQ, "value"], led.loc[bands.IRQ, "high"]) == ("one", "rss")
 
 
-def test_band_holds_the_point_and_the_ends():
-    name = "httperf-1core-50k"
-    a = "client.httperf.per_request_s"
-    rows = [r for case in (f"{name}|none|point", f"{name}|{a}|low", f"{name}|{a}|high")
-            for r in bands.run_point({"case": case}, seed=1)]
-    import pandas as pd
-    frame = pd.DataFrame(rows)
-    assert set(frame.corner) == {"point", "low", "high"}
-    low, high = (float(frame[frame.corner == c].assumption_value.iloc[0]) for c in ("low", "high"))
-    assert low < high
-    b = bands.band(frame).set_index("claim").loc["F9-1core-50k"]
-    assert b.band_low <= b.point <= b.band_high
-    assert b.band_low == pytest.approx(frame.value.min()) and b.band_high == pytest.approx(frame.value.max())
+def test_every_prediction_claim_with_a_number_is_banded():
+    """Read from the claims table: a prediction is banded unless its verdict is a yes/no per case."""
+    predictions = set(reference.claims().query("kind == 'prediction'").claim_id)
+    yes_no = {"F5-crossover"}          # {'1 cores': True, ...}: no number to band
+    assert predictions - yes_no <= set(bands.claims())
+    assert set(bands.claims()) <= predictions
+
+
+def _quick_points(exp_id: str) -> set[tuple[int, int]]:
+    """(cores, load) of a figure's quick grid."""
+    from flexrepro.experiments.fig10 import CONDITIONS
+    g = get(exp_id).grid_for(True)
+    if exp_id == "fig10":
+        return {CONDITIONS[c] for c in g["condition"]}
+    load = next(k for k in ("connections", "concurrency", "rate") if k in g)
+    return {(c, x) for c in g["cores"] for x in g[load]}
+
+
+def test_quick_points_are_in_their_figures_quick_grids():
+    for name, t in bands.POINTS.items():
+        on = [e for e in bands.FIGURES[t.tool] if (t.cores, t.load) in _quick_points(e)]
+        assert bool(on) == t.quick, name
+
+
+def test_knee_bisection_finds_the_rules_knee_in_five_runs(monkeypatch):
+    served = []
+
+    def fake_row(tool, system, cores, load, seed, client, irq, params):
+        served.append(load)
+        return {"system": system, "cores": cores, "rate": load, "throughput_rps": min(load, 23000.0)}
+
+    monkeypatch.setattr(bands, "_row", fake_row)
+    knee = bands.KNEES["knee-epoll-1c-full"]
+    rows = bands._knee_rows(knee, seed=1, client=None, irq=None, params=None)
+    assert len(knee.rates) == 26 and len(rows) == len(served) <= 5     # Figure 9's rates: log2(27) -> 5 runs
+    ok = [r["rate"] for r in rows if r["throughput_rps"] >= 0.95 * r["rate"]]
+    assert max(ok) == 22500                                # 25,000 is served at 92%: past the knee
+
+
+def test_band_holds_the_point_and_the_corners_of_one_claim():
+    """F8-1core at 1 core, 256 clients: the claim's own check on the corner's frame."""
+    frames = {"fig08": flexrepro.run("fig08", quick=True, cores=1, executor="serial", progress=False)}
+    cases = [c for c in bands.cases(quick=True) if c.startswith("apachebench-1c-256|")]
+    frames["bands"] = flexrepro.run("bands", case=cases, executor="serial", progress=False)
+    corners = scorecard.corner_values(frames["bands"], frames)
+    mine = corners[corners.claim == "F8-1core"].set_index("corner")
+    assert set(mine.index) == {"low", "high"}
+    rows = frames["bands"].set_index(["corner", "system"]).mean_latency_s
+    for c in ("low", "high"):       # the same number, re-derived from the corner's rows
+        assert mine.loc[c, "low"] == pytest.approx(100 * (rows[c, "flexsc"] / rows[c, "epoll"] - 1), abs=0.05)
+    row = scorecard.claims_table(frames, ["F8-1core"]).iloc[0]
+    assert row.band_low <= row.measured_value <= row.band_high
+    assert row.band_low == pytest.approx(min(row.measured_value, *mine.low))
+    assert row.band_high == pytest.approx(max(row.measured_value, *mine.high))
 
 
 def test_bad_case():

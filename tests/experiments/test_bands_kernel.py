@@ -1,4 +1,5 @@
-"""The shared-core band experiment: its range is the ledger's, and its point is the committed model."""
+"""The shared-core band experiment: its range is the ledger's, its point is the committed model,
+and its rows have the bands experiment's shape (so the scorecard's bands can fold them in)."""
 import pandas as pd
 
 from flexrepro import paths
@@ -17,4 +18,14 @@ def test_range_is_the_ledger_row():
 
 def test_point_uses_the_committed_parameters_without_a_refit():
     assert bands_kernel.refit(bands_kernel.RANGE["point"]) is load_params()
-    assert get("bands_kernel").grid == {"corner": ["low", "point", "high"]}
+    assert get("bands_kernel").grid == {"corner": ["low", "high"]}   # the point is the figures' own
+
+
+def test_rows_name_the_bands_targets(monkeypatch):
+    from flexrepro.experiments import bands
+    monkeypatch.setattr(bands_kernel, "refit", lambda scale: "params")
+    monkeypatch.setattr(bands_kernel, "point_rows", lambda name, seed, params: [{"system": "epoll", "p": params}])
+    rows = bands_kernel.run_point({"corner": "high"}, seed=1)
+    assert [r["target"] for r in rows] == list(bands.POINTS)
+    assert {(r["assumption"], r["corner"], r["assumption_value"], r["p"]) for r in rows} == \
+        {(bands_kernel.ASSUMPTION, "high", "1.5", "params")}
