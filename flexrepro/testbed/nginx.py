@@ -125,7 +125,7 @@ def build(system: str, cores: int, workload: str, seed: int, *, concurrency: int
     params = params or load_params()
     ng = ng or load_nginx(params=params)
 
-    r = rig(spec, params, cores, CALLS, KERNEL_PROFILE, irq)
+    r = rig(spec, params, cores, CALLS, KERNEL_PROFILE, irq, "nginx")
     draws = rng(seed)
     if workload == "apachebench":
         w0, m0 = ab_window(int(concurrency))
