@@ -27,8 +27,8 @@ draining it -- 38.9k req/s served at
 served > offered; no verdict reads them (a knee needs served >= 95% of offered, the best gain
 is at 67.5k). The accept queue is bounded as Linux bounds it (listen backlog capped by
 somaxconn, 128; a SYN beyond it is dropped and retried after TCP_TIMEOUT_INIT = 3 s), but that
-caps only part of the pile: at 30k offered (seed 0) the queue peaked at 97 connections, no SYN
-was dropped, and 125 accepted sessions had a request outstanding when the window opened
+caps only part of the pile: at 30k offered (seed 0) the queue peaked at 93 connections, no SYN
+was dropped, and 115 accepted sessions had a request outstanding when the window opened
 (tests/testbed/test_served_le_offered.py, strict xfail).
 """
 from __future__ import annotations
