@@ -22,7 +22,7 @@ KEEP = ("throughput_rps", "reply_mbps", "mean_latency_s", "syscalls_per_request"
         "mean_batch", "user_instructions_per_request", "kernel_instructions_per_request",
         "accept_mutex_acquisitions", "accept_mutex_failures", "client_utilisation", "link_to_client_utilisation",
         "link_to_server_utilisation", "util_min", "requests", "client_requests", "connections", "sent", "answered",
-        "duplicates", "unexpected_replies", "timeouts", "errors", "outstanding", "sim_events", *STEADY,
+        "duplicates", "unexpected_replies", "syn_retransmits", "timeouts", "errors", "outstanding", "sim_events", *STEADY,
         *(f"calls_{c}_per_request" for c in CALLS),
         *(f"{d}_{s}_{m}" for d in ("user", "kernel") for s in MODELLED for m in ("mpki", "misses_per_request")))
 

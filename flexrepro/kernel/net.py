@@ -150,15 +150,44 @@ class Socket(_Readiness):
 
 class Listener(_Readiness):
     """A listening socket: connections wait in the accept queue; each new connection wakes
-    one blocked accept (exclusive wake-up, no thundering herd)."""
+    one blocked accept (exclusive wake-up, no thundering herd).
+
+    `max_backlog` is listen()'s backlog as the kernel keeps it (the server's request capped by
+    net.core.somaxconn); None leaves the queue unbounded. Like Linux 2.6.33's
+    sk_acceptq_is_full (`sk_ack_backlog > sk_max_ack_backlog`), the queue is full once it
+    holds MORE than max_backlog connections. Then a SYN is dropped (tcp_v4_conn_request), and
+    so is the final ACK of a handshake begun before the queue filled (tcp_v4_syn_recv_sock):
+    both count as listen overflows (LINUX_MIB_LISTENOVERFLOWS), and each costs the client an
+    initial retransmission timeout (workloads/client.py)."""
 
     exclusive = True
 
-    def __init__(self, env: simpy.Environment):
+    def __init__(self, env: simpy.Environment, max_backlog: int | None = None):
         super().__init__(env)
+        if max_backlog is not None and (isinstance(max_backlog, bool) or not isinstance(max_backlog, int)
+                                        or max_backlog < 0):
+            raise ValueError(f"Listener: 'max_backlog' must be None or an integer >= 0, got {max_backlog!r}")
         self.backlog: deque[Socket] = deque()
+        self.max_backlog = max_backlog
         self.connections = 0
+        self.overflows = 0                # SYNs and final ACKs dropped on a full accept queue
         self.stack = None                 # a NetStack: the kernel's TCP work of its connections
+
+    @property
+    def full(self) -> bool:
+        return self.max_backlog is not None and len(self.backlog) > self.max_backlog
+
+    def admit(self) -> bool:
+        """A SYN, or a handshake's final ACK, reaches the listener: False if the accept queue
+        is full and the segment is dropped (its receive is still kernel work on the interrupt
+        core). The SYN check leaves out Linux's `inet_csk_reqsk_queue_young(sk) > 1`
+        condition: a SYN let through there would meet the same full queue with its ACK."""
+        if not self.full:
+            return True
+        self.overflows += 1
+        if self.stack is not None:
+            self.stack.on_overflow(self.connections + self.overflows)
+        return False
 
     def connect(self) -> Socket:
         sock = Socket(self.env, self)

@@ -77,6 +77,16 @@ def load_netstack(path: str | Path = DATA, irq: str | None = None) -> NetStackPa
                           max_rate=float(t["irq"]["max_rate"]))
 
 
+def listen_backlog(server: str, path: str | Path = DATA) -> int:
+    """The accept queue's bound for `server`'s listening socket: its listen() backlog capped by
+    net.core.somaxconn (data/kernel/netstack.toml [listen])."""
+    with open(path, "rb") as f:
+        t = tomllib.load(f)["listen"]
+    if server not in t["backlog"]:
+        raise ConfigError(f"parameter 'server': got {server!r}; allowed: one of {', '.join(t['backlog'])}")
+    return min(int(t["backlog"][server]), int(t["somaxconn"]))
+
+
 class NetStack:
     """The interrupt-side TCP work of one machine's kernel."""
 
@@ -98,8 +108,11 @@ class NetStack:
         return self
 
     def core_of(self, sock) -> int:
+        return self._core(sock.index)
+
+    def _core(self, index: int) -> int:
         # RSS: by the connection, deterministically (not by the process-wide object id)
-        return 0 if self.p.irq == "one" else sock.index % self.cores
+        return 0 if self.p.irq == "one" else index % self.cores
 
     def _run(self, sock, instructions: float, label: str) -> None:
         """Queue TCP work for the interrupt core: it runs at once if the core's last interrupt
@@ -107,7 +120,9 @@ class NetStack:
         arrived meanwhile -- one softirq pass, one pollution of the core's caches."""
         if instructions <= 0:
             return
-        core = self.core_of(sock)
+        self._queue(self.core_of(sock), instructions)
+
+    def _queue(self, core: int, instructions: float) -> None:
         self._pending[core] += instructions
         if self._armed[core]:
             return
@@ -131,6 +146,13 @@ class NetStack:
         self.connections += 1
         self.k.counters.events["tcp_connection"] += 1
         self._run(sock, self.phase["syn"] + self.phase["established"], "tcp handshake")
+
+    def on_overflow(self, index: int) -> None:
+        """A SYN or final ACK dropped on a full accept queue: its receive softirq, nothing else
+        (no request sock or child socket). `index` stands for the connection RSS would hash."""
+        self.packets += 1
+        self.k.counters.events["listen_overflow"] += 1
+        self._queue(self._core(index), self.p.rx)
 
     def on_receive(self, sock, size: int) -> None:
         n = self.p.segments(size)

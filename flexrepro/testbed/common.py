@@ -16,6 +16,7 @@ from ..errors import ConfigError
 from ..kernel import Kernel, Listener
 from ..kernel.kernel import Counters
 from ..kernel.pages import ENTRIES_PER_PAGE
+from ..kernel.netstack import listen_backlog
 from ..kernel.pricing import network_stack, server_catalogue
 from ..platform import Machine, ModelParams, PlatformSpec
 from ..steady import COLUMNS as STEADY
@@ -49,14 +50,16 @@ class Rig:
 
 
 def rig(spec: PlatformSpec, params: ModelParams, cores: int, calls, kernel_profile: str,
-        irq: str | None) -> Rig:
+        irq: str | None, server: str) -> Rig:
     """The machine with `cores`, a kernel whose `calls` cost what they cost in every server
     (kernel.pricing), run on the server's `kernel_profile`, and the network stack on its
-    listener (`irq`: the NIC interrupt's core, "one" or "rss", data/kernel/netstack.toml)."""
+    listener (`irq`: the NIC interrupt's core, "one" or "rss", data/kernel/netstack.toml). The
+    listener's accept queue is bounded as `server`'s listen() backlog is under Linux
+    (`netstack.listen_backlog`)."""
     env = simpy.Environment()
     machine = Machine(spec, params, cores)
     kernel = Kernel(env, machine, params, catalogue=server_catalogue(params, calls, kernel_profile))
-    listener = Listener(env)
+    listener = Listener(env, listen_backlog(server))
     network_stack(kernel, listener, cores, kernel_profile, irq)
     return Rig(env, machine, kernel, listener)
 
@@ -76,7 +79,7 @@ def client_columns(out: dict) -> dict:
         "link_to_server_utilisation": out["link_to_server_utilisation"],
         "link_to_client_utilisation": out["link_to_client_utilisation"],
         "sent": out["sent"], "answered": out["answered"], "duplicates": out["duplicates"],
-        "unexpected_replies": out["unexpected_replies"],
+        "unexpected_replies": out["unexpected_replies"], "syn_retransmits": out["syn_retransmits"],
     }
 
 

@@ -117,7 +117,7 @@ def build(system: str, cores: int, connections: int, seed: int, warmup: int | No
     w0, m0 = default_window(connections)
     warmup, measure = (w0 if warmup is None else warmup), (m0 if measure is None else measure)
 
-    r = rig(spec, params, cores, NET_CALLS, KERNEL_PROFILE, irq)
+    r = rig(spec, params, cores, NET_CALLS, KERNEL_PROFILE, irq, "memcached")
     draws = rng(seed)
     testbed = Testbed.build(r.env, "memslap", spec.clock_ghz, link, client)
     memslap = Memslap(testbed, r.listener, connections, draws, warmup, measure)

@@ -84,7 +84,9 @@ class NginxBench(Bench):
             fail = server.mutex.failures - window["mutex"][1]
         row = {
             "throughput_rps": out["throughput_rps"], "reply_mbps": out["reply_mbps"],
-            "mean_latency_s": out["mean_latency_s"], "requests": requests, "client_requests": out["requests"],
+            # ApacheBench reports C / X (ab's "Time per request"); the replies' own mean beside it
+            "mean_latency_s": out["mean_latency_s"], "reply_latency_s": out.get("reply_latency_s", out["mean_latency_s"]),
+            "requests": requests, "client_requests": out["requests"],
             "connections": server.connections - window["connections"],
             **processor_columns(self.machine, self.kernel, requests, self.env.now - window["t0"]),
             "eagain_per_request": per(cnt.events.get("eagain", 0)),
@@ -125,7 +127,7 @@ def build(system: str, cores: int, workload: str, seed: int, *, concurrency: int
     params = params or load_params()
     ng = ng or load_nginx(params=params)
 
-    r = rig(spec, params, cores, CALLS, KERNEL_PROFILE, irq)
+    r = rig(spec, params, cores, CALLS, KERNEL_PROFILE, irq, "nginx")
     draws = rng(seed)
     if workload == "apachebench":
         w0, m0 = ab_window(int(concurrency))

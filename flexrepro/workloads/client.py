@@ -6,7 +6,11 @@ receives crosses the `Link`s, and every request costs time on the `ClientMachine
 
 A TCP connection is opened with the three-way handshake: SYN to the server, SYN-ACK back,
 then the final ACK — the server's accept queue sees the connection when that ACK arrives
-(as in Linux), together with any request the client sent right behind it.
+(as in Linux), together with any request the client sent right behind it. A SYN that finds
+the accept queue full is dropped (`Listener.admit`); the client's kernel sends it again after
+its initial retransmission timeout, doubled on each further try. A final ACK that finds the
+queue full is dropped too; the server's kernel then sends its SYN-ACK again after the same
+timeout (its request sock's timer), and the client answers it with the ACK (and request) again.
 
 Every request is a `Request` record carried as the `Message` payload; the server answers
 with a `Message` whose payload is the same record, so the client can check that every
@@ -22,9 +26,14 @@ from typing import Callable
 from ..errors import ConfigError
 from ..kernel.net import Listener, Message, Socket
 from ..steady import window_stats
-from .network import Testbed
+from .network import Testbed, at
 
 SYN_BYTES = 0       # control segments carry no payload; the Link adds the headers
+# The client machine runs "the same Linux installation" as the server (ATC'11 Section 6):
+# Linux 2.6.33 retransmits an unanswered SYN after TCP_TIMEOUT_INIT = 3*HZ ("RFC 1122 initial
+# RTO value", include/net/tcp.h) and doubles the timeout on each further retransmission
+# (tcp_retransmit_timer). Its tcp_syn_retries = 5 limit (~189 s) is far beyond any run here.
+SYN_RTO_S = 3.0
 
 
 @dataclass(slots=True, eq=False)
@@ -101,6 +110,7 @@ class LoadGenerator:
         self.ledger = Ledger()
         self._rids = count()
         self.conns: list[ClientConn] = []
+        self.syn_retransmits = 0
 
     # ---- connections ----
     def new_conn(self) -> ClientConn:
@@ -109,18 +119,41 @@ class LoadGenerator:
         return c
 
     def open(self, conn: ClientConn, then: Callable[[ClientConn], None],
-             first: Request | None = None) -> None:
-        """Three-way handshake; `first` (if any) travels right behind the final ACK."""
-        self.tb.to_server.send(SYN_BYTES, self._syn_ack, conn, then, first)
+             first: Request | None = None, attempt: int = 0) -> None:
+        """Three-way handshake; `first` (if any) travels right behind the final ACK. `attempt`:
+        SYNs of this connection already dropped by a full accept queue."""
+        self.tb.to_server.send(SYN_BYTES, self._syn, conn, then, first, self.env.now, attempt)
 
-    def _syn_ack(self, conn, then, first):
-        self.tb.to_client.send(SYN_BYTES, self._ack, conn, then, first)
+    def _syn(self, conn, then, first, sent, attempt):
+        if not self.listener.admit():
+            # dropped: no SYN-ACK comes; the client's retransmission timer fires RTO after
+            # the SYN left it, and the next try waits twice as long
+            self.syn_retransmits += 1
+            at(self.env, sent + self._rto(attempt) - self.env.now, self.open, conn, then, first, attempt + 1)
+            return
+        self._syn_ack(conn, then, first, self.env.now, 0)
 
-    def _ack(self, conn, then, first):
+    def _rto(self, attempt: int) -> float:
+        return SYN_RTO_S * self.tb.cycles_per_second * 2 ** attempt
+
+    def _syn_ack(self, conn, then, first, sent, attempt):
+        self.tb.to_client.send(SYN_BYTES, self._ack, conn, then, first, sent, attempt)
+
+    def _ack(self, conn, then, first, synack_sent, attempt):
         size = SYN_BYTES if first is None else first.size
-        if first is not None:
+        if first is not None and conn.outstanding is not first:
             self._mark_sent(conn, first)
-        self.tb.to_server.send(size, self._established, conn, then, first)
+        self.tb.to_server.send(size, self._final_ack, conn, then, first, synack_sent, attempt)
+
+    def _final_ack(self, conn, then, first, synack_sent, attempt):
+        if not self.listener.admit():
+            # dropped (and the request behind it): the server's request sock sends its SYN-ACK
+            # again RTO after the last one, and the client acknowledges it again
+            self.syn_retransmits += 1
+            at(self.env, synack_sent + self._rto(attempt) - self.env.now,
+               self._syn_ack, conn, then, first, synack_sent + self._rto(attempt), attempt + 1)
+            return
+        self._established(conn, then, first)
 
     def _established(self, conn, then, first):
         sock = self.listener.connect()
@@ -216,6 +249,7 @@ class LoadGenerator:
             "reply_mbps": sum(cols["reply_bytes"]) * 8 / secs / 1e6 if secs > 0 else 0.0,
             "sent": led.sent, "answered": led.answered, "duplicates": led.duplicates,
             "unexpected_replies": led.unexpected, "timeouts": led.timeouts, "errors": led.errors,
+            "syn_retransmits": self.syn_retransmits,
             "client_utilisation": busy[0] / (elapsed * tb.client.p.cores) if elapsed else 0.0,
             "link_to_server_utilisation": busy[1] / elapsed if elapsed else 0.0,
             "link_to_client_utilisation": busy[2] / elapsed if elapsed else 0.0,

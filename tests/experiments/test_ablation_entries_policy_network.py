@@ -22,10 +22,12 @@ def test_fewer_entries_than_connections_throttle_memcached_without_a_standstill(
 def test_batching_ignores_extra_cores_and_specialization_uses_them():
     df = flexrepro.run("ablation_policy_nginx", policy=["batching", "dynamic"], cores=[2, 4], connections=64, **RUN)
     t = df.set_index(["policy", "cores"]).throughput_rps
-    assert t["batching", 2] == t["batching", 4]                      # the other cores idle
+    # batching keeps every system call on the user's core: the extra cores take only the NIC's
+    # softirq work (netstack.irq = rss) and stay mostly idle; specialization moves calls there
     assert t["dynamic", 4] > t["dynamic", 2] > t["batching", 2]
-    u = df.set_index(["policy", "cores"]).util_mean
-    assert u["batching", 4] == pytest.approx(u["batching", 2] / 2)
+    assert t["dynamic", 4] - t["dynamic", 2] > 3 * (t["batching", 4] - t["batching", 2])
+    m = df.set_index(["policy", "cores"]).util_min
+    assert m["batching", 4] < 0.5 < m["dynamic", 4]
     with pytest.raises(ConfigError, match="cores"):
         flexrepro.run("ablation_policy_nginx", policy="static", cores=1, **RUN)
 

@@ -2,11 +2,13 @@
 timers counted from where nginx starts them), and doubling a 2-core epoll window changes no
 verdict of the claims those points drive (F7-2core-max, F9-2core-max, F9-2core-epoll-knee).
 The longer study (1x-10x windows, and 5 s = 10 accept_mutex_delay) is in fig07's docstring."""
+import numpy as np
 import pytest
 
 from flexrepro import reference
 from flexrepro.experiments.fig09 import FOLLOW
 from flexrepro.testbed.nginx import HTTPERF_WINDOW_S, ab_window, simulate
+from flexrepro.workloads.httperf import load_httperf
 
 SEED = 1
 CLIENTS = 1024                 # fig07's best 2-core gain
@@ -36,6 +38,23 @@ def _gain(pair, col):
     return 100 * (pair["flexsc"][col] / pair["epoll"][col] - 1)
 
 
+def _sampling_points(short, long, col):
+    """Two standard errors (gain points) of the change between a window and the doubled one
+    that is only the session log's draw: reply Mbps carries the mean size of the files the window
+    happened to serve (ApacheBench's single file carries none). The doubled window holds the
+    first one plus n_new fresh replies: m2 - m1 = (n_new / n2)(m_new - m1)."""
+    if col != "reply_mbps":
+        return 0.0
+    files = np.array(load_httperf().file_sizes_bytes, dtype=float)
+    cv2 = files.var() / files.mean() ** 2
+    var = 0.0
+    for s in ("epoll", "flexsc"):
+        n1, n2 = short[s]["client_requests"], long[s]["client_requests"]
+        new = max(n2 - n1, 1)
+        var += (new / n2) ** 2 * (cv2 / new + cv2 / n1)
+    return 2 * 100 * (1 + _gain(short, col) / 100) * np.sqrt(var)
+
+
 def test_window_opens_after_nginx_start_up(runs):
     one = runs["ab", 1]["epoll"]
     # the benchmark starts at some phase of the non-holder's 500 ms timer; the window waits
@@ -51,7 +70,10 @@ def test_doubling_the_window_changes_no_max_gain_verdict(runs, claim, key, col):
     target = reference.target(claim)
     one, two = _gain(runs[key, 1], col), _gain(runs[key, 2], col)
     assert target.accepts(one) == target.accepts(two)
-    assert abs(two - one) < 5, (one, two)        # and the gain itself barely moves (points)
+    # and the gain itself barely moves: 5 points, or the session log's sampling noise if larger
+    # (about +-5 points at one seed and a 30 ms window: 1,100-1,400 replies, file CV 1.3)
+    bound = max(5.0, _sampling_points(runs[key, 1], runs[key, 2], col))
+    assert abs(two - one) < bound, (one, two, bound)
 
 
 def test_doubling_the_window_moves_no_knee(runs):
