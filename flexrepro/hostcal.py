@@ -111,11 +111,13 @@ def measure(loops: int = 200_000, repetitions: int = 9, method: str = "auto") ->
 
 def preset(m: dict, spec=None) -> dict:
     """The measurement as a platform preset: the round trip in model cycles and its excess
-    over the model's crossing (entry + exit), never below zero."""
-    from .platform import load_platform
+    over the model's own tight-loop round trip (entry + exit, less their overlap when nothing
+    is in flight: platform.trap), never below zero."""
+    from .platform import load_params, load_platform
+    from .platform.trap import direct_cycles
     spec = spec or load_platform()
     cycles = m["round_trip_ns"] * spec.clock_ghz
-    model = spec.syscall_entry_cycles + spec.syscall_exit_cycles
+    model = spec.syscall_entry_cycles + spec.syscall_exit_cycles + sum(direct_cycles(load_params().platform, 0.0))
     return {**{k: v for k, v in m.items() if k != "per_repetition_ns"},
             "clock_ghz": spec.clock_ghz, "round_trip_cycles": cycles, "model_trap_cycles": model,
             "extra_trap_cycles": max(0.0, cycles - model)}

@@ -20,7 +20,8 @@ def params():
     profiles = {n: _profile(n, "kernel", 1.0) for n in KERNEL}
     profiles.update({n: _profile(n, "user", 0.7) for n in ("xalan", "server_user")})
     return ModelParams(platform={"user_direct_cycles": 30.0, "kernel_direct_cycles": 0.0,
-                                 "inflight_window_instructions": 1.0, "overlap_l1d": 2.0, "overlap_l2": 2.0,
+                                 "inflight_window_instructions": 1.0,
+                                 "entry_exit_overlap_cycles": 0.0, "overlap_l1d": 2.0, "overlap_l2": 2.0,
                                  "overlap_l3": 2.0, "tlb_miss_cycles": 7.0}, profiles=profiles)
 
 

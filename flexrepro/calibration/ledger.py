@@ -46,8 +46,15 @@ def _platform_rows(params: ModelParams) -> list[dict]:
              "the kernel already loses 21-28% of its IPC, which no cache footprint of so few "
              "instructions can cause (tens of lines, a few hundred cycles at most)", FIT),
         _row("platform.inflight_window_instructions", p["inflight_window_instructions"], "instructions", "fitted",
-             f"{k4} (shape 100-1K); {fig} (null curve at 1K); platform_facts null_syscall_loop_ns",
+             f"{k4} (shape 100-1K); {fig} (null curve at 1K)",
              "instructions over which a program's in-flight work builds up after a mode switch", FIT),
+        _row("platform.entry_exit_overlap_cycles", p["entry_exit_overlap_cycles"], "cycles", "fitted",
+             "platform_facts null_syscall_loop_ns (OSDI'10 getppid tight loop, 56 ns) + syscall_entry_cycles "
+             "and syscall_exit_cycles (79 + 71, measured one at a time)",
+             "the part of entry + exit that overlaps back to back, with nothing else in flight: "
+             "entry + exit - loop cycles, one equation and one unknown (exact); it fades with the "
+             "interrupted code's in-flight work (platform.trap), so Figure 1 and the servers do not see it",
+             f"{FIT} entry_exit_overlap; platform/trap.py"),
         _row("platform.tlb_miss_cycles", p["tlb_miss_cycles"], "cycles", "assumption", "not identified",
              "an L1 dTLB miss served by the STLB (Nehalem ~7 cycles); a page walk that hits the "
              "caches costs ~20-30", "Intel optimization manual (Nehalem)", 7.0, 30.0),
@@ -70,6 +77,15 @@ def _xalan_rows(params: ModelParams) -> list[dict]:
                              "xalancbmk is one of the few SPEC CPU2006 programs with a non-negligible L1i miss "
                              "rate on a 32 KiB L1i: its instruction working set is about the cache's size",
                              f"{FIT} XALAN_L1I_FRACTION", 0.5 * 512, 512))
+        elif s == "l3":
+            cap = load_platform().capacity("l3")
+            top = cap - params.profile("pwrite").working_set["l3"]
+            rows.append(_row("xalan.working_set.l3", w, "lines", "assumption",
+                             "not identified (fit cost flat from 0 to the high end)",
+                             "as long as Xalan and the pwrite path both fit in the L3 no data point sees the share; "
+                             "above, Figure 1 leaves its band. The low end is the lowest value the flat fit returned "
+                             "(its default start, 0.9); a smaller share is not excluded by the data either",
+                             f"{FIT} XALAN_L3_FRACTION", 0.9 * cap, top))
         else:
             rows.append(_row(f"xalan.working_set.{s}", w, "lines" if s != "dtlb" else "entries", "fitted",
                              "ATC'11 Figure 1; OSDI'10 Figure 1 and Figure 4; " + TABLE1_OSDI,

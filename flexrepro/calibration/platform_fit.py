@@ -12,15 +12,17 @@ Targets (all measured on the same Core i7), fitted jointly, one parameter set:
 Inputs that are measurements, not fits: Table 3 (capacities, latencies), the 79 + 71
 cycle trap, Xalan's baseline IPC 1.46, the instructions per call of OSDI'10 Table 1, and
 Nehalem's 10 line-fill buffers, which bound every data level's latency overlap (memory-level
-parallelism) to at most 10, so an L3 refill is never cheaper than an L2 hit.
+parallelism) to at most 10, so an L3 refill is never cheaper than an L2 hit. The part of
+entry + exit that overlaps in a tight loop (`platform.trap`) is identified exactly by the
+79 + 71 cycles and OSDI'10's 56 ns getppid loop (`entry_exit_overlap`, 21.2 cycles).
 
 Fitted (scipy least squares, fixed starts, bounded): the user- and kernel-side lost work of
 a trap from a full pipeline and the window over which in-flight work builds up
 (`platform.trap`), the latency overlap of L1d/L2/L3 refills, Xalan's reuse intervals (a
 power law in the structure's capacity: lambda_s = lambda0 * (C_s / C_l1d)^beta), the
-fraction of the L1d (and dTLB), of the L2 and of the L3 that Xalan keeps reusing, and each
-kernel path's base CPI. Xalan's L1i share is an assumption (XALAN_L1I_FRACTION): the fit's
-cost is flat in it.
+fraction of the L1d (and dTLB) and of the L2 that Xalan keeps reusing, and each kernel
+path's base CPI. Xalan's L1i and L3 shares are assumptions (XALAN_L1I_FRACTION,
+XALAN_L3_FRACTION): the fit's cost is flat in them.
 
 Kernel profiles are read off OSDI'10 Table 1: a call of I instructions touches a fraction
 1 - exp(-KERNEL_SATURATION) of its working set (one pass through its code path and data),
@@ -31,13 +33,29 @@ Where the data contradict the bounds (reported, the bounds are kept):
 - Table 1's L3 evictions cannot all be demand misses at <= 10 in flight: stat's 2,559 L3
   fills at >= 21 cycles each would take 54K cycles, its measured total is 13.6K; the fills
   beyond the call's L1 misses are taken as prefetches (`demand_shares`).
-- pread stays 21% above its measured 12,300 cycles at the CPI floor: its demand misses
+- pread stays 43% above its measured 12,300 cycles at the CPI floor: its demand misses
   (11.5K cycles at the fitted penalties) plus the kernel-side lost work fitted on OSDI'10 Figure 4
-  do not fit in it; stat is 2% above for the same reason.
-- OSDI'10 Figure 4 at 5K and 10K (45%, 50%): the model reaches 38%. The pwrite path needs 2x
-  its back-to-back cycles at 10K, but in LRU order its L3 lines (most of its cold-call refill
-  cost) are more recent than the Xalan lines that Xalan re-touches only every ~20K
-  instructions, and the fitted Xalan L3 share leaves room for them, so they survive.
+  do not fit in it; stat is 4% above for the same reason.
+- OSDI'10 Figure 4 at 5K and 10K (45.2%, 50.0%): the fit reaches 37.8% and 38.0%. The loss
+  is (D + R(N)) / (k0 + D + R(N)): D the kernel-side lost work (4,946, pinned by 100-1K),
+  R(N) the warm call's refills, k0 = 31,285 - D - R_cold - overlap the back-to-back call
+  (pwrite's Table 1 cycles less its cold refills R_cold = 15,056). At 10K, 45% needs
+  k0 <= (0.55 / 0.45)(D + R) = 8,400 cycles, i.e. R_cold >= 17,920 (+19%), or else
+  R(10K) >= 4,270 (now 1,924). R cannot grow in LRU order: after the call, the kernel's lines
+  are the most recent, and Xalan evicts them only after touching C - W other lines (L3:
+  131,072 - 3,326 = 127,746; L2: 8,192 - 1,037 = 7,155). Xalan touches ~49,000 L3 and
+  ~6,460 L2 lines in 10K instructions, so R(10K) = 184 L1d + 49 L2 + 0 L3 lines; a Xalan L3
+  share of 1.0 still touches only 50.9K (it evicts its own older lines first: 1,638 L3
+  misses a round, and refitted, Figure 1 is off by up to 5.1 points). Touching 127,746 in
+  10K instructions needs an L3 reuse interval <= 2,720 instructions, against the ~20K the
+  recovery curve (still 1.40 at 8-9K cycles) gives the fit. The other way, R_cold +19%,
+  prices every cold refill 19% higher: stat and pread, already at the 4-wide CPI floor
+  (MIN_CPI) and 4% / 42% over, go further over. The fit that meets all six points within
+  5 (kernel-loss weight 4: L2 overlap 1.22, L1d 1.0, D = 2,361, so the back-to-back pwrite
+  gets cheap) has stat +15.2%, pread +72.0%, open+write+close +8.1%, open+close +3.5%,
+  mmap+munmap +2.6%, and costs 924 at WEIGHTS against 618: a worse fit of the data as
+  weighted, so it is not used. With the kernel loss weighted like Figure 1 (both are judged
+  at 5 points: weight 2) the fit still misses 10K by 7.9 points (cost 674 at WEIGHTS).
 """
 from __future__ import annotations
 
@@ -47,6 +65,7 @@ import numpy as np
 from scipy.optimize import differential_evolution, least_squares
 
 from .. import reference
+from ..errors import ConfigError
 from ..platform import CodeProfile, ModelParams, PlatformSpec, load_platform, penalties
 from ..platform.trap import direct_cycles
 from . import microbench
@@ -67,6 +86,16 @@ FIG1_RANGE = (1_000, 100_000)
 # of the few SPEC CPU2006 programs with a non-negligible L1i miss rate on a 32 KiB L1i, i.e.
 # its instruction working set is about the cache's size. Ledger: assumption, band 0.5-1.
 XALAN_L1I_FRACTION = 0.9
+# Not identified either: Xalan's share of the L3. The fit's cost is exactly flat from 0 up to
+# 1 - 3,326 / 131,072 = 0.9746 (Xalan and the pwrite path both fit in the L3, so no data point
+# sees the share) and rises steeply above it (Figure 1 leaves its band by 0.98). As a free
+# parameter it stayed wherever its start put it: 0.963 from the global search's start, 0.9
+# from the default start, whichever start won on the other parameters by < 1 in cost; and
+# the servers' user shapes copy it (a refit that moved it 0.963 -> 0.9 moved nginx's fitted
+# user base CPI 0.25 -> 0.71). Held at the value the parameter file has carried (0.963);
+# ledger: assumption, band 0.9-0.9746 (the values the flat fit returned, up to the bound
+# the data set).
+XALAN_L3_FRACTION = 0.963
 LINE_FILL_BUFFERS = load_platform().line_fill_buffers
 
 # name: (start, low, high); overlaps and lambda0 are fitted in log space.
@@ -81,7 +110,6 @@ FREE = {
     "reuse_exponent": (1.0, 0.0, 3.0),
     "xalan_l1d_fraction": (0.5, 0.0, 1.0),  # of the L1d and the L1 dTLB
     "xalan_l2_fraction": (0.9, 0.0, 1.0),
-    "xalan_l3_fraction": (0.9, 0.0, 1.0),
 }
 # Least-squares starting points: the FREE defaults, and the basin a global search
 # (`global_search()`, differential evolution) found.
@@ -90,14 +118,15 @@ STARTS = (
     {"user_direct_cycles": 565.0, "kernel_direct_cycles": 5800.0, "log10_inflight_window": 2.1,
      "log_overlap_l1d": 0.6, "log_overlap_l2": 2.3, "log_overlap_l3": 2.3,
      "log10_reuse_l1d": 3.17, "reuse_exponent": 0.46, "xalan_l1d_fraction": 0.46,
-     "xalan_l2_fraction": 0.91, "xalan_l3_fraction": 0.985},
+     "xalan_l2_fraction": 0.91},
 )
 MIN_CPI = 0.25               # four instructions per cycle: the Core i7's issue width
 WEIGHTS = {"fig1": 2.0, "kernel_loss": 1.0, "recovery": 1.0, "table1_cycles": 0.5}
 PROVENANCE = ("fitted by flexrepro.calibration.platform_fit (scipy least squares) to ATC'11 Figure 1 "
               "(1K-100K, total and direct), OSDI'10 Figure 4 (pwrite kernel IPC loss, 100-10K), OSDI'10 "
               "Figure 1 (recovery) and OSDI'10 Table 1 (cycles of six calls); inputs: Table 3, trap 79+71 "
-              "cycles, Xalan IPC 1.46, OSDI'10 Table 1 instructions and evictions per call, overlap <= "
+              "cycles, getppid tight loop 56 ns, Xalan IPC 1.46, OSDI'10 Table 1 instructions and evictions "
+              "per call, overlap <= "
               f"{LINE_FILL_BUFFERS} line-fill buffers; "
               f"assumptions: dTLB miss = STLB hit {TLB_MISS_CYCLES:g} cycles, one kernel call touches "
               f"1-exp(-{KERNEL_SATURATION:g}) of its working set")
@@ -110,7 +139,26 @@ def _targets() -> dict:
     return {"fig1": fig1, "kernel_loss": reference.load("kernel_ipc_loss"),
             "recovery": reference.load("xalan_recovery"),
             "table1": reference.load("syscall_footprint"),
-            "xalan_ipc": float(facts["xalan_baseline_user_ipc"])}
+            "xalan_ipc": float(facts["xalan_baseline_user_ipc"]),
+            "null_loop_ns": float(facts["null_syscall_loop_ns"])}
+
+
+def entry_exit_overlap(spec: PlatformSpec, null_loop_ns: float) -> float:
+    """The part of the measured entry + exit that overlaps in a tight loop (`platform.trap`):
+    entry + exit measured one at a time (79 + 71 = 150 cycles) minus OSDI'10's getppid tight
+    loop (56 ns x 2.3 GHz = 128.8 cycles a call), which has no user work in flight to lose
+    and whose few kernel instructions are inside both measurements. One equation, one
+    unknown: identified exactly. Bounds: >= 0 (a slower loop would be lost work, which the
+    form has no term for at n = 0) and <= the shorter of the two switches (neither can hide
+    more than its whole latency behind the other)."""
+    entry, exit_ = spec.syscall_entry_cycles, spec.syscall_exit_cycles
+    overlap = entry + exit_ - null_loop_ns * spec.clock_ghz
+    if not 0.0 <= overlap <= min(entry, exit_):
+        raise ConfigError(f"platform_facts 'null_syscall_loop_ns' = {null_loop_ns:g} implies an entry/exit overlap "
+                          f"of {overlap:g} cycles; allowed: 0 to {min(entry, exit_):g} (loop between "
+                          f"{(entry + exit_ - min(entry, exit_)) / spec.clock_ghz:g} and "
+                          f"{(entry + exit_) / spec.clock_ghz:g} ns)")
+    return overlap
 
 
 def demand_shares(row) -> dict[str, float]:
@@ -188,7 +236,7 @@ def build(x, spec: PlatformSpec, targets: dict) -> ModelParams:
     v = dict(zip(FREE, map(float, x[:len(FREE)])))
     cap = {s: spec.capacity(s) for s in TABLE1_STRUCTURES}
     frac = {"l1i": XALAN_L1I_FRACTION, "l1d": v["xalan_l1d_fraction"], "dtlb": v["xalan_l1d_fraction"],
-            "l2": v["xalan_l2_fraction"], "l3": v["xalan_l3_fraction"]}
+            "l2": v["xalan_l2_fraction"], "l3": XALAN_L3_FRACTION}
     reuse0 = 10.0 ** v["log10_reuse_l1d"]
     xalan = CodeProfile(
         "xalan", "user", 1.0 / targets["xalan_ipc"],
@@ -198,6 +246,7 @@ def build(x, spec: PlatformSpec, targets: dict) -> ModelParams:
                    f"working sets and reuse {PROVENANCE}")
     platform = {"user_direct_cycles": v["user_direct_cycles"], "kernel_direct_cycles": v["kernel_direct_cycles"],
                 "inflight_window_instructions": 10.0 ** v["log10_inflight_window"],
+                "entry_exit_overlap_cycles": entry_exit_overlap(spec, targets["null_loop_ns"]),
                 "overlap_l1d": math.exp(v["log_overlap_l1d"]), "overlap_l2": math.exp(v["log_overlap_l2"]),
                 "overlap_l3": math.exp(v["log_overlap_l3"]), "tlb_miss_cycles": TLB_MISS_CYCLES}
     params = ModelParams(platform, {"xalan": xalan}, {"platform": PROVENANCE})

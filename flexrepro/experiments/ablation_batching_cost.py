@@ -1,6 +1,9 @@
 """Beyond the paper: the cost of one exception-less null call vs batch size, on the caller's
 core (batching) and on a remote core that must be woken (specialization, worst case), next to
-the synchronous call (OSDI'10 measured this shape; here it follows from the mechanism costs)."""
+the synchronous call (OSDI'10 measured this shape; here it follows from the mechanism costs).
+The synchronous point is a tight loop of null calls: its trap is entry + exit less their
+overlap with nothing in flight (`platform.trap`), the overlap identified by OSDI'10's 56 ns
+getppid loop, so that point is a calibration check, not a prediction."""
 from ..harness.config import Param, ParamSet
 from ..harness.registry import Experiment, register
 

@@ -13,11 +13,11 @@ verdict tests, at every corner.
 Banded here:
 - the client machine's CPU per request (memslap, ApacheBench, httperf): its range is what the
   paper's text allows (data/workloads/client.toml [bounds]: the client keeps up with the
-  servers Section 6 says it kept up with) within the engineering estimate's band;
-- the core that takes the NIC's interrupt (`netstack.irq`: "one" or "rss"), which the paper
-  does not state; it moves only multi-core points (one core takes every interrupt anyway).
+  servers Section 6 says it kept up with) within the engineering estimate's band.
+The NIC's interrupt core (`netstack.irq`) is not banded: the same Section 6.2 statement
+identifies it (data/ledger.csv).
 Not banded, because each end would need a refit of the platform or server fits: Xalan's L1i
-share, the kernel saturation, the dTLB miss cost, the servers' profile shapes, and the shared
+and L3 shares, the kernel saturation, the dTLB miss cost, the servers' profile shapes, and the shared
 kernel core's size (`kernel_core.scale`: its ends refit both servers' Table 1 fits, ~3 min of
 CPU each; experiments/bands_kernel.py runs them apart, outside the pipeline's budget, in rows
 of this experiment's shape); nor the
@@ -54,7 +54,6 @@ from ..workloads.network import load_client
 from . import fig05, fig06, fig09
 from ._nginx import _keep
 
-IRQ = "netstack.irq"
 CORNERS = ("low", "high")
 # the figures a client tool's points belong to, and the columns that name a point in each
 FIGURES = {"memslap": ("fig05", "fig06"), "apachebench": ("fig07", "fig08"), "httperf": ("fig09", "fig10")}
@@ -143,17 +142,15 @@ def banded_assumptions() -> pd.DataFrame:
     """Ledger rows this experiment can vary: not identified, a range, no refit."""
     led = pd.read_csv(paths.DATA / "ledger.csv", keep_default_na=False)
     led = led[(led.kind == "assumption") & led.identified_by.str.startswith("not identified")]
-    return led[led.parameter.str.match(r"client\.\w+\.per_request_s$") | (led.parameter == IRQ)].set_index("parameter")
+    return led[led.parameter.str.match(r"client\.\w+\.per_request_s$")].set_index("parameter")
 
 
 def _moves(assumption: str, t: Point | Knee) -> bool:
-    if assumption == IRQ:
-        return t.cores > 1
     return assumption.split(".")[1] == t.tool
 
 
 def _corners(assumption: str) -> list[str]:
-    """The ends of a range; for the interrupt core only the end that differs from the value."""
+    """The ends of a range that differ from the value."""
     row = banded_assumptions().loc[assumption]
     return [c for c in CORNERS if row[c] != row["value"]]
 
@@ -166,36 +163,36 @@ def cases(quick: bool = False) -> list[str]:
             for c in _corners(a)]
 
 
-def _simulate(tool: str, system: str, cores: int, load: int, seed: int, client, irq, params) -> dict:
+def _simulate(tool: str, system: str, cores: int, load: int, seed: int, client, params) -> dict:
     if tool == "memslap":
-        row = memcached_testbed.simulate(system, cores, load, seed, client=client, irq=irq, params=params)
+        row = memcached_testbed.simulate(system, cores, load, seed, client=client, params=params)
         keep = [*fig05.KEEP, *fig06.METRICS, *(f"{d}_{s}_mpki" for d in fig06.MODES for s in MODELLED)]
         return {k: row[k] for k in dict.fromkeys(keep)} | {f"util_core{c}": row[f"util_core{c}"] for c in range(cores)}
-    return _keep(nginx_testbed.simulate(system, cores, tool, load, seed, client=client, irq=irq, params=params), cores)
+    return _keep(nginx_testbed.simulate(system, cores, tool, load, seed, client=client, params=params), cores)
 
 
-def point_rows(name: str, seed: int, client=None, irq=None, params=None) -> list[dict]:
-    """A point's or knee's rows, shaped as its figures' rows, with the client machine, the
-    interrupt core or the model parameters replaced (None: the data files')."""
+def point_rows(name: str, seed: int, client=None, params=None) -> list[dict]:
+    """A point's or knee's rows, shaped as its figures' rows, with the client machine or the
+    model parameters replaced (None: the data files')."""
     t = target(name)
     client = client or load_client(t.tool)
     if isinstance(t, Knee):
-        return _knee_rows(t, seed, client, irq, params)
-    return [_row(t.tool, s, t.cores, t.load, seed, client, irq, params) for s in ("epoll", "flexsc")]
+        return _knee_rows(t, seed, client, params)
+    return [_row(t.tool, s, t.cores, t.load, seed, client, params) for s in ("epoll", "flexsc")]
 
 
-def _row(tool: str, system: str, cores: int, load: int, seed: int, client, irq, params) -> dict:
+def _row(tool: str, system: str, cores: int, load: int, seed: int, client, params) -> dict:
     return {"system": system, "cores": cores, LOAD[tool]: load, "interface": "pages",
-            **_simulate(tool, system, cores, load, seed, client, irq, params)}
+            **_simulate(tool, system, cores, load, seed, client, params)}
 
 
-def _knee_rows(k: Knee, seed: int, client, irq, params) -> list[dict]:
+def _knee_rows(k: Knee, seed: int, client, params) -> list[dict]:
     """Bisection on the knee rule: rates[lo] is served at >= 95%, rates[hi] is not (the ends virtual)."""
     rates = k.rates
     lo, hi, rows = -1, len(rates), []
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        row = _row("httperf", k.system, k.cores, rates[mid], seed, client, irq, params)
+        row = _row("httperf", k.system, k.cores, rates[mid], seed, client, params)
         rows.append(row)
         lo, hi = (mid, hi) if row["throughput_rps"] >= fig09.FOLLOW * rates[mid] else (lo, mid)
     return rows
@@ -203,13 +200,9 @@ def _knee_rows(k: Knee, seed: int, client, irq, params) -> list[dict]:
 
 def run_point(config: dict, seed: int) -> list[dict]:
     name, assumption, corner = config["case"].split("|")
-    client, irq = load_client(target(name).tool), None
-    if assumption == IRQ:
-        value = irq = str(banded_assumptions().loc[assumption, corner])
-    else:
-        value = float(banded_assumptions().loc[assumption, corner])
-        client = replace(client, per_request_s=value)
-    rows = point_rows(name, seed, client, irq)
+    value = float(banded_assumptions().loc[assumption, corner])
+    client = replace(load_client(target(name).tool), per_request_s=value)
+    rows = point_rows(name, seed, client)
     tag = {"target": name, "assumption": assumption, "corner": corner, "assumption_value": str(value)}
     return [tag | r for r in rows]
 

@@ -2,7 +2,8 @@
 
 - `null_call_cost`: a thread issues `batch_size` null calls and waits for all of them,
   repeatedly; the cost per call is the thread's elapsed time per call after warm-up.
-  `placement`: `sync` (a trap per call), `same_core` (exception-less, batching policy) or
+  `placement`: `sync` (a trap per call, back to back: nothing in flight, so entry + exit
+  less the part of them that overlaps, `platform.trap`), `same_core` (exception-less, batching policy) or
   `remote_core` (dynamic specialization on two cores, with syscall threads that sleep at
   once when idle — the worst case: every batch needs an IPI to wake the remote core).
 - `timeline`: a thread alternating user work and a system call, synchronously or

@@ -22,6 +22,7 @@ PLATFORM_KEYS = {
     "user_direct_cycles": 0.0,   # user-side lost work of a round trip from a full pipeline (platform.trap)
     "kernel_direct_cycles": 0.0,  # kernel-side lost work of a round trip from a full pipeline
     "inflight_window_instructions": 1.0,  # instructions over which in-flight work builds up
+    "entry_exit_overlap_cycles": 0.0,  # part of entry + exit that overlaps back to back (platform.trap)
     "overlap_l1d": 1.0,          # miss-latency overlap (MLP + prefetch) per data level
     "overlap_l2": 1.0,
     "overlap_l3": 1.0,

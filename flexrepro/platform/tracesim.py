@@ -34,7 +34,8 @@ KERNEL_BASE_LINE = 1 << 24        # far from the user's lines; a multiple of eve
 
 # Miss counts do not depend on penalties: any valid platform values will do.
 NEUTRAL_PARAMS = ModelParams({"user_direct_cycles": 0.0, "kernel_direct_cycles": 0.0,
-                              "inflight_window_instructions": 1.0, "overlap_l1d": 1.0, "overlap_l2": 1.0,
+                              "inflight_window_instructions": 1.0,
+                              "entry_exit_overlap_cycles": 0.0, "overlap_l1d": 1.0, "overlap_l2": 1.0,
                               "overlap_l3": 1.0, "tlb_miss_cycles": 0.0}, {})
 
 

@@ -8,19 +8,17 @@ from flexrepro.experiments import bands
 from flexrepro.harness.registry import get
 
 
-def test_every_target_has_both_ends_of_its_clients_range_and_rss_when_multicore():
+def test_every_target_has_both_ends_of_its_clients_range():
     full, quick = set(bands.cases()), set(bands.cases(quick=True))
     for name, t in {**bands.POINTS, **bands.KNEES}.items():
         grid = quick if getattr(t, "quick", False) or name.endswith("-quick") else full
         a = f"client.{t.tool}.per_request_s"
         assert {f"{name}|{a}|low", f"{name}|{a}|high"} <= grid
-        # the NIC's interrupt core moves multi-core points only: one core takes them all anyway
-        assert (f"{name}|{bands.IRQ}|high" in grid) == (t.cores > 1)
     led = bands.banded_assumptions()
-    num = led.drop(index=bands.IRQ)
-    assert (num.low.astype(float) < num.value.astype(float)).all()
-    assert (num.value.astype(float) < num.high.astype(float)).all()
-    assert (led.loc[bands.IRQ, "value"], led.loc[bands.IRQ, "high"]) == ("one", "rss")
+    assert (led.low.astype(float) < led.value.astype(float)).all()
+    assert (led.value.astype(float) < led.high.astype(float)).all()
+    # the NIC's interrupt core is identified (Section 6.2's client statement, data/ledger.csv): not banded
+    assert "netstack.irq" not in led.index
 
 
 def test_every_prediction_claim_with_a_number_is_banded():
@@ -50,13 +48,13 @@ def test_quick_points_are_in_their_figures_quick_grids():
 def test_knee_bisection_finds_the_rules_knee_in_five_runs(monkeypatch):
     served = []
 
-    def fake_row(tool, system, cores, load, seed, client, irq, params):
+    def fake_row(tool, system, cores, load, seed, client, params):
         served.append(load)
         return {"system": system, "cores": cores, "rate": load, "throughput_rps": min(load, 23000.0)}
 
     monkeypatch.setattr(bands, "_row", fake_row)
     knee = bands.KNEES["knee-epoll-1c-full"]
-    rows = bands._knee_rows(knee, seed=1, client=None, irq=None, params=None)
+    rows = bands._knee_rows(knee, seed=1, client=None, params=None)
     assert len(knee.rates) == 26 and len(rows) == len(served) <= 5     # Figure 9's rates: log2(27) -> 5 runs
     ok = [r["rate"] for r in rows if r["throughput_rps"] >= 0.95 * r["rate"]]
     assert max(ok) == 22500                                # 25,000 is served at 92%: past the knee

@@ -15,13 +15,14 @@ def test_inflight_fraction_grows_from_zero_to_one():
     assert inflight_fraction(100.0, 100.0) == pytest.approx(1 - math.exp(-1))
 
 
-def test_back_to_back_traps_pay_entry_and_exit_only_and_a_full_pipeline_pays_both_sides():
+def test_back_to_back_traps_pay_overlapped_entry_and_exit_and_a_full_pipeline_pays_both_sides():
     params, spec = load_params(), load_platform()
     p = params.platform
     core = Machine(spec, params, cores=1).core(0)
     entry_exit = spec.syscall_entry_cycles + spec.syscall_exit_cycles
-    assert core.trap() == pytest.approx(entry_exit)              # nothing ran: nothing in flight
-    assert core.trap() == pytest.approx(entry_exit)
+    tight = entry_exit - p["entry_exit_overlap_cycles"]
+    assert core.trap() == pytest.approx(tight)                   # nothing ran: nothing in flight
+    assert core.trap() == pytest.approx(tight)
     core.run(params.profile("xalan"), 1e7)
     before = {d: core.counters[d]["cycles"] for d in ("user", "kernel")}
     cost = core.trap()
@@ -29,7 +30,7 @@ def test_back_to_back_traps_pay_entry_and_exit_only_and_a_full_pipeline_pays_bot
     assert core.counters["user"]["cycles"] - before["user"] == pytest.approx(p["user_direct_cycles"])
     assert core.counters["kernel"]["cycles"] - before["kernel"] == pytest.approx(entry_exit + p["kernel_direct_cycles"])
     core.run(params.profile("pwrite"), 5000)                      # kernel code is not user in-flight work
-    assert core.trap() == pytest.approx(entry_exit)
+    assert core.trap() == pytest.approx(tight)
 
 
 def test_trap_after_n_user_instructions_matches_the_form():
@@ -39,6 +40,25 @@ def test_trap_after_n_user_instructions_matches_the_form():
     core.run(params.profile("xalan"), n)
     du, dk = direct_cycles(params.platform, n)
     assert core.trap() == pytest.approx(spec.syscall_entry_cycles + spec.syscall_exit_cycles + du + dk)
+
+
+def test_the_overlap_is_identified_by_the_tight_loop_and_fades_with_inflight_work():
+    """entry + exit - overlap = OSDI'10's getppid loop (56 ns at 2.3 GHz); the overlap is gone
+    once the interrupted code has built up its in-flight work (Figure 1, the servers)."""
+    from flexrepro import reference
+    from flexrepro.calibration.platform_fit import entry_exit_overlap
+    from flexrepro.errors import ConfigError
+    params, spec = load_params(), load_platform()
+    p = params.platform
+    loop_ns = float(reference.load("platform_facts").set_index("fact")["value"]["null_syscall_loop_ns"])
+    assert spec.syscall_entry_cycles + spec.syscall_exit_cycles - p["entry_exit_overlap_cycles"] == \
+        pytest.approx(loop_ns * spec.clock_ghz)
+    assert direct_cycles(p, 0.0)[1] == pytest.approx(-p["entry_exit_overlap_cycles"])
+    f = inflight_fraction(1000.0, p["inflight_window_instructions"])      # Figure 1's shortest N
+    assert direct_cycles(p, 1000.0)[1] - p["kernel_direct_cycles"] * f == pytest.approx(0.0, abs=0.01)
+    for bad in (70.0, 30.0):            # slower than entry + exit; faster than the longer switch alone
+        with pytest.raises(ConfigError, match="null_syscall_loop_ns"):
+            entry_exit_overlap(spec, bad)
 
 
 def test_memory_level_parallelism_is_bounded_and_an_l3_refill_is_dearer_than_an_l2_hit():

@@ -131,7 +131,10 @@ def test_throughput_never_exceeds_the_client_machine():
     c = load_client("memslap")
     row = simulate("flexsc", 4, 384, 3)
     assert row["throughput_rps"] <= c.cores / c.per_request_s * 1.01
-    assert row["window_throughput_rps"] == pytest.approx(row["throughput_rps"], rel=0.03)
+    # The window's throughput is one short sample (~6 ms): it varies by seed by up to ~7% around
+    # the run's (main, seeds 1-5: +0.3% to +6.8%), inside the run's own batch-means CI.
+    assert row["window_throughput_rps"] <= c.cores / c.per_request_s * 1.01
+    assert row["throughput_bm_low"] <= row["window_throughput_rps"] <= row["throughput_bm_high"]
 
 
 def test_user_instructions_default_to_the_fitted_value():
