@@ -118,7 +118,7 @@ class _Worker:
             self.thread_fresh = True
         call, args = fsc.calls[idx]
         if what == "start":
-            if fsc.table.status[idx] == CANCEL:                       # cancelled before it was issued
+            if fsc.table.status.item(idx) == CANCEL:                  # cancelled before it was issued
                 c = k.execute(self.core, costs.switch_profile, instr, "kernel", "cancelled", extra_cycles=extra)
                 fsc._issued(idx)
                 yield self.env.timeout(c)
@@ -128,7 +128,7 @@ class _Worker:
             fsc._issued(idx)
             if self.core != fsc.user_core:
                 extra += k.transfer(1, fsc.user_core, self.core, "kernel")   # the entry's line
-        if fsc.interrupted.pop(idx, False):
+        if fsc.interrupted and fsc.interrupted.pop(idx, False):
             out = None                                 # a signal interrupted the parked call
         else:
             out = perform(call, args)

@@ -92,7 +92,7 @@ class _Table:
         self.status[idx] = new
 
     def submit(self, idx: int, number: int, args: tuple[int, ...]) -> None:
-        if self.status[idx] != FREE:
+        if self.status.item(idx) != FREE:                # .item: a Python int, no numpy scalar per call
             raise EntryStateError(f"entry {idx}: cannot submit, status is {STATUS_NAMES[self.status[idx]]}")
         n = len(args)
         self._number[idx] = number
