@@ -59,22 +59,19 @@ class _Worker:
         if not self._kick.triggered:
             self._kick.succeed()
 
-    def _may_run(self) -> bool:
-        # on the user's core, syscall threads run only while the user sleeps and is not yet due to wake
-        return not self.user_core or (self.fsc.waiting and not self.fsc._rule())
-
     def _next(self):
         fsc = self.fsc
-        if not self._may_run():
+        # on the user's core, syscall threads run only while the user sleeps and is not yet due to wake
+        if self.user_core and not (fsc.waiting and not fsc._rule()):
             return None
         if self.resumed:
             return ("resume", self.resumed.popleft())
         if not self.batch:
-            if not fsc.table.has_work():
+            table = fsc.table
+            if not table.has_work():
                 return None
-            work, scanned = fsc.table.claim()
-            per = fsc.k.costs.queue_op_instructions if fsc.interface == "queues" else fsc.k.costs.kernel_scan_per_entry
-            self.overhead_instr += scanned * per
+            work, scanned = table.claim()
+            self.overhead_instr += scanned * fsc._claim_per_entry
             self.batch.extend(work)
             fsc._spread(self)             # more unclaimed work: wake the next core (dynamic)
             if not self.batch:
@@ -120,9 +117,8 @@ class _Worker:
             instr += fsc._switch_in()
             self.thread_fresh = True
         call, args = fsc.calls[idx]
-        status = fsc.table.status[idx]
         if what == "start":
-            if status == CANCEL:                       # cancelled before it was issued
+            if fsc.table.status.item(idx) == CANCEL:                  # cancelled before it was issued
                 c = k.execute(self.core, costs.switch_profile, instr, "kernel", "cancelled", extra_cycles=extra)
                 fsc._issued(idx)
                 yield self.env.timeout(c)
@@ -132,7 +128,7 @@ class _Worker:
             fsc._issued(idx)
             if self.core != fsc.user_core:
                 extra += k.transfer(1, fsc.user_core, self.core, "kernel")   # the entry's line
-        if fsc.interrupted.pop(idx, False):
+        if fsc.interrupted and fsc.interrupted.pop(idx, False):
             out = None                                 # a signal interrupted the parked call
         else:
             out = perform(call, args)
@@ -186,6 +182,12 @@ class FlexSC:
         self.k, self.env, self.thread = kernel, kernel.env, thread
         self.user_core, self.policy, self.interface = thread.core, policy, interface
         self._batching = policy == "batching"
+        # per-call charges, looked up once (the same floats as summing them at each call)
+        self._claim_per_entry = costs.queue_op_instructions if interface == "queues" else costs.kernel_scan_per_entry
+        self._poll_per_entry = costs.queue_op_instructions if interface == "queues" else costs.user_scan_per_entry
+        self._post_cost = costs.user_post_instructions
+        if interface == "queues":
+            self._post_cost += costs.queue_op_instructions
         self.table = make_table(interface, entries)
         self.calls: list = [None] * self.table.n       # entry -> (Syscall, args) (the Python side of the args)
         self.results: list = [None] * self.table.n     # entry -> Outcome
@@ -220,17 +222,15 @@ class FlexSC:
     def post(self, name: str, *args) -> int | None:
         """Write a call into a free entry (no trap). Returns the entry, or None when all are in use."""
         call = self.k.catalogue[name]
-        idx = self.table.alloc()
+        table = self.table
+        idx = table.alloc()
         if idx is None:
             self.k.counters.events["entries_exhausted"] += 1
             return None
-        self.table.submit(idx, call.number, tuple(map(as_int, args[:6])))
+        table.submit(idx, call.number, tuple(map(as_int, args[:6])))
         self.calls[idx] = (call, args)
         self.unissued += 1
-        cost = self.k.costs.user_post_instructions
-        if self.interface == "queues":
-            cost += self.k.costs.queue_op_instructions
-        self.thread.charge(cost)
+        self.thread.pending_instructions += self._post_cost     # thread.charge(cost), inlined
         for w in self.remote:
             if w.state == "spinning":
                 w.kick()
@@ -240,15 +240,14 @@ class FlexSC:
     def poll(self) -> list[int]:
         """Collect completed entries (a page scan or a completion-ring drain, charged to the user)."""
         done, scanned = self.table.poll()
-        c = self.k.costs
-        per = c.queue_op_instructions if self.interface == "queues" else c.user_scan_per_entry
-        instr = scanned * per + len(done) * c.user_complete_instructions
+        instr = scanned * self._poll_per_entry + len(done) * self.k.costs.user_complete_instructions
         cyc = 0.0
+        user_core, exec_core = self.user_core, self.exec_core
         for idx in done:
-            if self.exec_core[idx] != self.user_core:
+            if exec_core[idx] != user_core:
                 out = self.results[idx]
-                cyc += self.k.transfer(1 + lines(out.bytes_out if out is not None else 0), self.exec_core[idx],
-                                       self.user_core, "user")
+                cyc += self.k.transfer(1 + lines(out.bytes_out if out is not None else 0), exec_core[idx],
+                                       user_core, "user")
         self.thread.charge(instr, cyc)
         self.k.counters.events["poll"] += 1
         return done

@@ -127,26 +127,27 @@ class Runtime:
             self._ready.append((op.handler, op.conn, ev))
 
     def _loop(self):
-        th = self.thread
+        th, queue, ready, stats = self.thread, self._queue, self._ready, self.stats   # never rebound
         while True:
             if self._ops:                     # recorded outside a handler (setup, timers)
-                self._queue.extend(self._ops)
+                queue.extend(self._ops)
                 self._ops = []
-            if self._queue:
-                op = self._queue.popleft()
-                if op.kind == "user":
+            if queue:
+                op = queue.popleft()
+                kind = op.kind
+                if kind == "user":
                     instr = op.instructions
-                    while self._queue and self._queue[0].kind == "user" and self._queue[0].profile == op.profile:
-                        instr += self._queue.popleft().instructions
-                    self.stats["user_instructions"] += instr
+                    while queue and queue[0].kind == "user" and queue[0].profile == op.profile:
+                        instr += queue.popleft().instructions
+                    stats["user_instructions"] += instr
                     yield from th.run_user(instr, op.profile)
-                elif op.kind == "step":
+                elif kind == "step":
                     yield from op.run(*op.args)
                 else:
                     yield from self._call(op)
-            elif self._ready:
-                handler, conn, ev = self._ready.popleft()
-                self._queue.extend(self._run_handler(handler, conn, ev))
+            elif ready:
+                handler, conn, ev = ready.popleft()
+                queue.extend(self._run_handler(handler, conn, ev))
             else:
                 yield from self._idle()
 

@@ -66,12 +66,14 @@ class LibFlexSC(Runtime):
     def _idle(self):
         fsc = self.fsc
         done = fsc.poll()
+        inflight = self.inflight
         for idx in done:
-            op, _ = self.inflight.pop(idx)
+            op, _ = inflight.pop(idx)
             ev = Completion(op.name, fsc.ret(idx), fsc.value(idx))
             fsc.free(idx)
-            self.stats["completions"] += 1
             self._complete(op, ev, now=False)
+        if done:
+            self.stats["completions"] += len(done)     # counted once a poll, not once a call
         while self.throttled and fsc.table.in_use < fsc.table.n:
             self._post(self.throttled.popleft())
         if not done:
