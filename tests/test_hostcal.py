@@ -5,7 +5,7 @@ import pytest
 
 from flexrepro import hostcal
 from flexrepro.cli import main
-from flexrepro.platform import load_platform
+from flexrepro.platform import load_params, load_platform
 
 
 def test_python_method_reports_median_and_spread():
@@ -22,9 +22,11 @@ def test_c_method_times_a_compiled_loop():
     assert m["round_trip_ns"] > 0 and all(math.isfinite(v) for v in m["per_repetition_ns"])
 
 
-def test_preset_is_the_excess_over_the_models_crossing_and_round_trips_through_toml(tmp_path):
+def test_preset_is_the_excess_over_the_models_tight_loop_and_round_trips_through_toml(tmp_path):
     spec = load_platform()
-    model = spec.syscall_entry_cycles + spec.syscall_exit_cycles
+    # the model's tight-loop round trip: entry + exit less their overlap (56 ns at 2.3 GHz)
+    model = spec.syscall_entry_cycles + spec.syscall_exit_cycles - load_params().platform["entry_exit_overlap_cycles"]
+    assert model == pytest.approx(56 * spec.clock_ghz, rel=0.01)
     m = {"method": "python", "how": "x", "loops": 1, "repetitions": 3, "round_trip_ns": 100.0, "min_ns": 90.0,
          "max_ns": 110.0, "iqr_ns": 5.0, "per_repetition_ns": [90.0, 100.0, 110.0]}
     p = hostcal.preset(m)
