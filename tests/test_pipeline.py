@@ -135,3 +135,18 @@ def test_notebooks_two_at_a_time_stop_at_a_failure_and_keep_each_stamp(tmp_path)
 def test_bad_jobs_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="parameter 'jobs': got 0; allowed: an integer >= 1"):
         pipeline.reproduce(tmp_path / "r", only=[str(write_nb(tmp_path / "a.ipynb"))], jobs=0)
+
+
+def test_a_neighbours_atomic_write_in_flight_is_not_an_output(tmp_path):
+    """Two notebooks run at a time: the listing taken when one finishes can meet the other's
+    temporary file, which is renamed before the stamp is written (a crash seen in a quick run)."""
+    (tmp_path / "fig05").mkdir()
+    (tmp_path / "fig05" / "fig05.csv").write_text("a\n1\n")
+    (tmp_path / "fig05" / ".fig05.md.kq011_la.tmp").write_text("half")
+    listed = pipeline._listing(tmp_path)
+    assert list(listed) == ["fig05/fig05.csv"]
+    stamp = tmp_path / "notebooks" / "fig05.stamp.json"
+    stamp.parent.mkdir()
+    pipeline._write_stamp(stamp, "k", tmp_path, ["fig05/fig05.csv", "fig05/gone.md"], 1.0)
+    import json
+    assert list(json.loads(stamp.read_text())["outputs"]) == ["fig05/fig05.csv"]

@@ -120,13 +120,29 @@ def _stamp_key(nb: Path, params: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(ident).encode()).hexdigest()
 
 
+def _in_flight(p: Path) -> bool:
+    """A temporary file of an atomic write (flexrepro.atomic) that another notebook has not renamed yet."""
+    return p.name.startswith(".") and p.name.endswith(".tmp")
+
+
 def _listing(out: Path) -> dict[str, tuple[int, int]]:
-    """Files under out/ (but the pipeline's own) with (mtime, size): to see what a notebook wrote."""
+    """Files under out/ (but the pipeline's own) with (mtime, size): to see what a notebook wrote.
+    Two notebooks run at a time, so files can appear and vanish while this walks the tree."""
     if not out.is_dir():
         return {}
-    return {p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size)
-            for p in out.rglob("*") if p.is_file() and p.relative_to(out).parts[0] not in ("notebooks", "variants")
-            and p.name not in ("REPORT.md", "appendix.md", "report.html")}
+    seen = {}
+    for p in out.rglob("*"):
+        rel = p.relative_to(out)
+        if rel.parts[0] in ("notebooks", "variants") or p.name in ("REPORT.md", "appendix.md", "report.html") \
+                or _in_flight(p):
+            continue
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            continue
+        if p.is_file():
+            seen[rel.as_posix()] = (st.st_mtime_ns, st.st_size)
+    return seen
 
 
 def _digest(path: Path) -> str:
@@ -134,8 +150,15 @@ def _digest(path: Path) -> str:
 
 
 def _write_stamp(stamp: Path, key: str, out: Path, outputs: list[str], seconds: float) -> None:
-    write_text(stamp, json.dumps({"key": key, "seconds": seconds,
-                                  "outputs": {o: _digest(out / o) for o in sorted(outputs)}}, indent=1))
+    """Record the key and a digest of every output still in place (one that vanished since the
+    listing, e.g. a neighbour's temporary file, is not an output)."""
+    digests = {}
+    for o in sorted(outputs):
+        try:
+            digests[o] = _digest(out / o)
+        except FileNotFoundError:
+            continue
+    write_text(stamp, json.dumps({"key": key, "seconds": seconds, "outputs": digests}, indent=1))
 
 
 def _is_fresh(stamp: Path, key: str, out: Path) -> bool:
