@@ -230,7 +230,7 @@ class FlexSC:
         table.submit(idx, call.number, tuple(map(as_int, args[:6])))
         self.calls[idx] = (call, args)
         self.unissued += 1
-        self.thread.pending_instructions += self._post_cost     # thread.charge(cost), inlined
+        self.thread.charge(self._post_cost)
         for w in self.remote:
             if w.state == "spinning":
                 w.kick()
