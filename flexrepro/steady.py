@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+
+from .stats import t_quantile
 
 MSER_BATCH = 5
 BINS = 100            # bins of a run's throughput series (5 MSER batches of 5 -> 20 batches)
@@ -54,7 +55,7 @@ def batch_means_ci(series, batches: int = BATCHES, level: float = 0.95) -> tuple
     m, sd = float(means.mean()), float(means.std(ddof=1))
     if sd == 0.0:
         return m, m, m
-    half = float(stats.t.ppf(0.5 + level / 2, k - 1) * sd / math.sqrt(k))
+    half = t_quantile(0.5 + level / 2, k - 1) * sd / math.sqrt(k)
     return m, m - half, m + half
 
 
