@@ -188,3 +188,22 @@ def test_cli_cache_info_and_clear(cache_dir, capsys, monkeypatch):
     assert cli.main(["cache", "clear"]) == 0
     assert parquet_files(cache_dir) == []
     assert cli.main(["cache", "info"]) == 0 and "(empty)" in capsys.readouterr().out
+
+
+def test_digest_tells_apart_what_assert_frame_equal_would_not():
+    from flexrepro.harness.cache import _digest
+
+    base = pd.DataFrame([{"x": 0.0, "n": 1, "s": "a"}])
+    assert _digest(base) == _digest(base.copy())
+    assert _digest(base) != _digest(base.assign(x=-0.0))                  # the sign of zero
+    assert _digest(base) != _digest(base.assign(x=1e-300))
+    assert _digest(base) != _digest(base.assign(n=1.0))                   # int vs float (dtype)
+    assert _digest(base) != _digest(base.assign(s="b"))
+    assert _digest(base) != _digest(base.rename(columns={"s": "t"}))
+
+
+def test_a_frame_with_its_own_index_is_not_cached(tmp_path):
+    store = ResultCache(tmp_path)
+    with pytest.warns(RuntimeWarning, match="round-trip"):
+        assert not store.put("x", "k" * 64, pd.DataFrame([{"a": 1.0}], index=[7]))
+    assert store.get("x", "k" * 64) is None
