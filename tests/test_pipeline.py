@@ -150,3 +150,14 @@ def test_a_neighbours_atomic_write_in_flight_is_not_an_output(tmp_path):
     pipeline._write_stamp(stamp, "k", tmp_path, ["fig05/fig05.csv", "fig05/gone.md"], 1.0)
     import json
     assert list(json.loads(stamp.read_text())["outputs"]) == ["fig05/fig05.csv"]
+
+
+def test_notebooks_start_longest_first_by_last_time_else_by_points_read():
+    from flexrepro.pipeline import longest_first
+
+    reads = {"identifiability": 1000, "fig05": 360, "table3": 1, "live_check": 0}
+    # a fresh clone: nothing timed, the notebook reading most points first
+    assert longest_first(list(reads), {}, reads) == ["identifiability", "fig05", "table3", "live_check"]
+    # timed before: the last times rank them (live_check runs real servers and reads no point)
+    secs = {"identifiability": 45.0, "fig05": 11.0, "table3": 3.0, "live_check": 25.0}
+    assert longest_first(list(reads), secs, reads) == ["identifiability", "live_check", "fig05", "table3"]

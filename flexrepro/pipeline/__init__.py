@@ -227,22 +227,43 @@ def _slot(nb: Path, executed: Path, parameters: dict[str, Any]) -> tuple[float |
         return None, e.reason, str(e.log)
 
 
-def _precompute(nbs: list[Path], params: dict[str, Any], executor: str, scheduler: str | None) -> None:
-    """Every sweep point the notebooks will ask for, in one pool across the machine's cores."""
+def _precompute(nbs: list[Path], params: dict[str, Any], executor: str, scheduler: str | None) -> dict[str, int]:
+    """Every sweep point the notebooks will ask for, in one pool across the machine's cores;
+    returns how many points each notebook reads."""
     from .precompute import notebook_calls, plan_tasks, precompute, scorecard_calls
 
-    calls = []
+    calls, reads = [], {}
     for nb in nbs:
         c = notebook_calls(nb, params)
-        calls += c.calls
+        mine = c.calls + (scorecard_calls(params) if nb.stem == LAST else [])
+        calls += mine
+        reads[nb.stem] = len(plan_tasks(mine))
         for text in c.unplanned:
             print(f"note: {nb.stem} computes its own points for {text}", flush=True)
-        if nb.stem == LAST:
-            calls += scorecard_calls(params)
     t0 = time.perf_counter()
     computed, cached = precompute(plan_tasks(calls), executor=executor, scheduler=scheduler)
     print(f"sweep points: {computed} computed, {cached} from the cache, "
           f"{time.perf_counter() - t0:.1f} s", flush=True)
+    return reads
+
+
+POINTS_PER_SECOND = 25.0     # a notebook reads and re-checks ~25 points/s (identifiability: ~1,000 in ~45 s)
+
+
+def longest_first(names: list[str], seconds: dict[str, float], reads: dict[str, int]) -> list[str]:
+    """The order to start notebooks in, longest first, so that the run does not end on one long
+    notebook with a core idle: by the seconds each took when it last ran here; a notebook never
+    timed here (a fresh clone: all of them) by the sweep points it reads, at POINTS_PER_SECOND."""
+    return sorted(names, key=lambda n: -seconds[n] if n in seconds else -reads.get(n, 0) / POINTS_PER_SECOND)
+
+
+def _last_seconds(out: Path) -> dict[str, float]:
+    """Seconds each notebook took when it last ran ok into `out` (none: {})."""
+    try:
+        df = pd.read_csv(out / "notebooks" / "timings.csv")
+        return dict(zip(df.notebook[df.status == "ok"], df.seconds[df.status == "ok"].astype(float)))
+    except (OSError, ValueError, AttributeError, KeyError):
+        return {}
 
 
 def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None = None,
@@ -367,7 +388,9 @@ def _run_in_slots(todo, params, executor, scheduler, jobs, out, t_start, finish)
         middle = [it for it in todo if it not in first and it not in last]
         for it in first:
             submit(it)
-        _precompute([it[0] for it in todo], params, executor, scheduler)
+        reads = _precompute([it[0] for it in todo], params, executor, scheduler)
+        order = longest_first([it[0].stem for it in middle], _last_seconds(out), reads)
+        middle.sort(key=lambda it: order.index(it[0].stem))
         for it in middle:
             if len(running) >= jobs:
                 drain(until_empty=False)
