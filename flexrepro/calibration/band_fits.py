@@ -368,6 +368,19 @@ def admissible(band: str, which: str) -> bool:
     return not misses(band, which)
 
 
+def table() -> pd.DataFrame:
+    """One row per band and corner: its level, its values, and whether the bands run it (a
+    refitted corner the calibration excludes is listed with what it misses)."""
+    rows = []
+    for name, b in BANDS.items():
+        for c in corners(name):
+            miss = misses(name, c)
+            rows.append({"band": name, "corner": c, "level": b.level,
+                         "values": ", ".join(f"{p}={v:g}" for p, v in values(name, c).items()),
+                         "run": not miss, "excluded_by": "; ".join(miss)})
+    return pd.DataFrame(rows)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2 and argv != ["all"]:
         print("usage: python -m flexrepro.calibration.band_fits BAND CORNER | all", file=sys.stderr)

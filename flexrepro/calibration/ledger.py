@@ -138,7 +138,9 @@ def _core_rows(params: ModelParams) -> list[dict]:
     rows = [_row(f"{name}.scale", platform_fit.KERNEL_CORE_SCALE, "x", "assumption", "not identified",
                  "the lines two different calls share = the lines open+close and write share in one sequence "
                  "(1); socket calls on one connection may share more (same struct sock, skb allocator) or less "
-                 "(no path walk): +-50%, and never more than the smallest call's footprint",
+                 "(no path walk): +-50%, and never more than the smallest call's footprint. Table 1 excludes the low "
+                 "end: refitted at 0.5 (data/calibration/bands/), the servers' user IPC targets are out of reach "
+                 "at the 4-wide peak (memcached -16%, nginx -40%), so the bands run the high end only",
                  f"{FIT} KERNEL_CORE_SCALE", 0.5, 1.5)]
     if name not in params.profiles:
         return rows

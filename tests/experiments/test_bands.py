@@ -94,7 +94,7 @@ def test_quick_points_are_in_their_figures_quick_grids():
         assert bool(on) == t.quick, name
 
 
-@pytest.mark.parametrize("start,runs", [(22500, 2), (17500, 6), (30000, 6), (None, 7)])
+@pytest.mark.parametrize("start,runs", [(22500, 2), (23000, 2), (17500, 6), (30000, 6), (None, 7)])
 def test_knee_search_finds_the_rules_knee(monkeypatch, start, runs):
     served = []
 
@@ -109,6 +109,11 @@ def test_knee_search_finds_the_rules_knee(monkeypatch, start, runs):
     ok = [r["rate"] for r in rows if r["throughput_rps"] >= 0.95 * r["rate"]]
     assert max(ok) == 22500                                # 25,000 is served at 92%: past the knee
     assert 25000 in served                                 # and the rule's next rate was seen failing
+
+
+def test_knee_searches_start_on_figure_9s_rates():
+    for k in bands.KNEES.values():
+        assert k.start is None or k.start in k.rates, k
 
 
 def test_band_holds_the_point_and_the_corners_of_one_claim():
