@@ -351,7 +351,11 @@ def misses(band: str, which: str) -> list[str]:
     CPI held at the 4-wide core's peak -- so the calibration data exclude that end of the range."""
     if not get(band).refit:
         return []
-    fit = json.loads(corner_file(band, which).read_text())["fit"]
+    path = corner_file(band, which)
+    if not path.is_file():
+        raise ConfigError(f"band '{band}' corner '{which}': {path} is missing; run "
+                          f"`python -m flexrepro.calibration.band_fits {band} {which}` and commit it")
+    fit = json.loads(path.read_text())["fit"]
     ref = json.loads((paths.DATA / "calibration" / "params.json").read_text())["fit"]
     out = []
     for server in ("memcached", "nginx"):

@@ -126,3 +126,10 @@ def test_bad_band_or_corner():
         band_fits.corner("kernel_core.scale", "middle")
     with pytest.raises(band_fits.ConfigError, match="no refit"):
         band_fits.refit("flexsc.mechanism", "high")
+
+
+def test_refit_command_rejects_a_bad_band_in_one_line(capsys):
+    assert band_fits.main(["no.such.band", "low"]) == 2
+    assert band_fits.main([]) == 2
+    err = capsys.readouterr().err
+    assert "parameter 'band'" in err and "usage:" in err
