@@ -40,8 +40,12 @@ Not banded, and why:
   docstrings (and is within the claims' seed CIs);
 - memslap.get_hit_ratio: identified by memslap's key window (not an unidentified assumption).
 
-The budget (issue 12: the full run is over its time already): the full run's bands add about
-200 point-seconds to the client bands'. So the client bands re-simulate every target below,
+The budget (issue 12: the full run is over its time already): about 200 point-seconds over the
+client-only bands of session 4. Measured (session 5, the full grid in the pipeline's pool, one
+after the other on the shared machine at load 2-3): session 4's bands 38 points, 217
+point-seconds; these 133 points, 510 (the client bands 149 of them: the knee search from the last
+knee saves ~45; the new bands 361). Scaled to session 4's idle-machine measurement of the same 38
+points (155), about 364, i.e. +209. So the client bands re-simulate every target below,
 and every other band the headline targets only (`headline`: the points of the figures'
 quick grids -- memcached at 1 and 768 connections on 1 and 4 cores, nginx under ApacheBench
 at 256 on 1 core and at 16 and 256 on 2, under httperf at 40,000 and 50,000 req/s on 1 core
