@@ -119,6 +119,15 @@ def test_corners_the_calibration_excludes_are_not_run():
     assert band_fits.misses("flexsc.mechanism", "high") == []          # not refitted: nothing to miss
 
 
+def test_a_platform_corner_that_fits_the_platform_data_worse_is_excluded(monkeypatch, tmp_path):
+    doc = json.loads(band_fits.corner_file("platform.pollution", "high").read_text())
+    assert band_fits.misses("platform.pollution", "high") == []
+    doc["fit"]["platform"]["cost"] *= 2
+    (tmp_path / "platform.pollution-high.json").write_text(json.dumps(doc))
+    monkeypatch.setattr(band_fits, "BANDS_DIR", tmp_path)
+    assert any("platform fit cost" in m for m in band_fits.misses("platform.pollution", "high"))
+
+
 def test_bad_band_or_corner():
     with pytest.raises(band_fits.ConfigError, match="band"):
         band_fits.corner("no.such.band", "low")
