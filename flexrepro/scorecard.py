@@ -15,8 +15,9 @@ estimate is a lower bound).
 
 A prediction with a number gets `band_low, band_high` from the bands experiment
 (experiments/bands.py): its own check run on the points it reads, re-simulated at each end of
-every unidentified, no-refit assumption, paired with the same seed's figure rows; the band
-holds those numbers and the point estimate's. The verdict stays on the point estimate.
+every unidentified assumption that can move them (alone or in an argued group; refitted
+corners load their committed parameter sets), paired with the same seed's figure rows; the
+band holds those numbers and the point estimate's. The verdict stays on the point estimate.
 """
 from __future__ import annotations
 
@@ -121,8 +122,9 @@ def numbers(measured) -> list[float]:
 def _corner_frames(claim: str, rows: pd.DataFrame, experiments: tuple[str, ...],
                    frames: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
     """(before, after): the figures' frames cut to the points that band `claim`, as the figure
-    ran them, and with those the corner re-simulated (`rows`) in their place. A figure the
-    corner re-simulated nothing of stays whole in both."""
+    ran them, and with those the corner re-simulated (`rows`) in their place -- only the rows of
+    the systems the corner re-simulated (a band that moves one system keeps the figure's row of
+    the other, of the same seed). A figure the corner re-simulated nothing of stays whole in both."""
     from .experiments import bands
     before, after = dict(frames), dict(frames)
     mine = [t for t in (*bands.POINTS.values(), *bands.KNEES.values()) if claim in t.claims]
@@ -133,7 +135,9 @@ def _corner_frames(claim: str, rows: pd.DataFrame, experiments: tuple[str, ...],
             continue
         f = frames[e]
         before[e] = f[pd.concat([t.rows(f) for t in targets], axis=1).any(axis=1)]
-        gone = pd.concat([t.rows(before[e]) for t in moved.values()], axis=1).any(axis=1)
+        b = before[e]
+        gone = pd.concat([t.rows(b) & b.system.isin(rows.system[rows.target == n].unique())
+                          for n, t in moved.items()], axis=1).any(axis=1)
         redone = rows[rows.target.isin(list(moved))].drop(
             columns=["target", "assumption", "corner", "assumption_value", "case"], errors="ignore")
         after[e] = pd.concat([before[e][~gone], redone], ignore_index=True)

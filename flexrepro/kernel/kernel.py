@@ -12,6 +12,7 @@ from typing import Any
 import simpy
 
 from .catalogue import Catalogue, load_catalogue
+from . import assumed
 from .costs import KernelCosts, load_costs
 from .semantics import Blocked, perform
 
@@ -61,7 +62,7 @@ class Kernel:
         self.cores = machine.cores            # direct indexing: execute() is the hot path
         self.params = params
         self.catalogue = catalogue or load_catalogue()
-        self.costs = costs or load_costs()
+        self.costs = costs or assumed.costs(load_costs())
         self.counters = Counters()
         self.trace: list[tuple] | None = [] if trace else None   # (core, domain, start, end, label)
         self._profiles: dict[str, Any] = {}

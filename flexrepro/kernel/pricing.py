@@ -12,7 +12,7 @@ of different calls reuses the core's lines, and user code between calls evicts t
 """
 from __future__ import annotations
 
-from . import Kernel, Listener, load_catalogue
+from . import Kernel, Listener, assumed, load_catalogue
 from .netstack import PROFILE as NETSTACK_PROFILE, NetStack, load_netstack
 from ..platform import ModelParams
 
@@ -29,7 +29,7 @@ def call_profile(server_kernel: str, catalogue_profile: str) -> str:
 def server_catalogue(params: ModelParams, calls, profile: str):
     """The catalogue with `calls` (and the EAGAIN exit) on the common scale, each run on the
     server's variant of its own catalogue profile (`profile`.<catalogue profile>)."""
-    return load_catalogue().rescaled((*calls, EAGAIN_EXIT), REFERENCE_CALL,
+    return assumed.catalogue(load_catalogue()).rescaled((*calls, EAGAIN_EXIT), REFERENCE_CALL,
                                      params.profile(SCALE_PROFILE).instructions,
                                      lambda call: call_profile(profile, call.profile))
 
@@ -40,4 +40,4 @@ def network_stack(kernel: Kernel, listener: Listener, cores: int, profile: str,
     `profile` (none without a calibrated `netstack` entry, e.g. while the first fits run)."""
     if NETSTACK_PROFILE not in kernel.params.profiles:
         return None
-    return NetStack(kernel, load_netstack(irq=irq), cores, profile).attach(listener)
+    return NetStack(kernel, assumed.netstack(load_netstack(irq=irq)), cores, profile).attach(listener)
