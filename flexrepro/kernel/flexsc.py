@@ -23,6 +23,7 @@ from collections import deque
 import simpy
 
 from ..errors import ConfigError
+from .clock import call_at, sleep
 from .kernel import Kernel, UserThread, lines
 from .pages import BUSY, CANCEL, DONE, ENTRIES_PER_PAGE, make_table
 from .semantics import EINTR, Blocked, as_int, perform
@@ -51,7 +52,7 @@ class _Worker:
         """Make the worker look for work (after `delay`: an IPI in flight). A core that an
         IPI is already waking is not woken earlier by a plain kick."""
         if delay > 0:
-            self.env.timeout(delay).callbacks.append(lambda _: self._wake())
+            call_at(self.env, delay, self._wake)
         elif self.state != "waking":
             self._wake()
 
@@ -79,10 +80,10 @@ class _Worker:
         return ("start", self.batch.popleft())
 
     def _run(self):
-        fsc, k = self.fsc, self.fsc.k
+        fsc, k, env = self.fsc, self.fsc.k, self.env
         if self.spin != float("inf"):        # a dynamic/batching syscall thread starts asleep
             yield self._kick
-            self._kick = self.env.event()
+            self._kick = env.event()
         while True:
             item = self._next()
             if item is None:
@@ -94,21 +95,34 @@ class _Worker:
                     fsc._check_wake()
                 elif self.spin > 0:
                     self.state = "spinning"
-                    t0 = self.env.now
-                    timer = self.env.timeout(self.spin) if self.spin != float("inf") else None
+                    t0 = env.now
+                    timer = env.timeout(self.spin) if self.spin != float("inf") else None
                     yield (self._kick | timer) if timer is not None else self._kick
-                    k.counters.busy[(self.core, "spin")] += self.env.now - t0
+                    k.counters.busy[(self.core, "spin")] += env.now - t0
                     if self._kick.triggered:
-                        self._kick = self.env.event()
+                        self._kick = env.event()
                         continue
                 self.state = "sleeping"
                 yield self._kick
-                self._kick = self.env.event()
+                self._kick = env.event()
                 continue
             self.state = "running"
-            yield from self._execute(*item)
+            idx = item[1]
+            cycles, ret, out = self._execute(*item)
+            if ret is None:                      # parked: its thread sleeps, the core takes the next call
+                if cycles:
+                    yield sleep(env, cycles)
+                continue
+            yield sleep(env, cycles)
+            if out is not None and out.after is not None:
+                out.after()
+            fsc._finish(idx, ret, out, self.core)
 
-    def _execute(self, what: str, idx: int):
+    def _execute(self, what: str, idx: int) -> tuple[float, int | None, object]:
+        """Start or resume the call of entry `idx` on this core: charge its kernel segment now.
+        Returns (cycles to wait, return value, Outcome): once the cycles passed, the call's
+        effect runs and the entry completes with that value -- unless the value is None, the
+        call parked (its thread sleeps until the object is readable or a signal comes)."""
         fsc, k, costs = self.fsc, self.fsc.k, self.fsc.k.costs
         instr = self.overhead_instr
         extra = self.overhead_cycles
@@ -121,9 +135,7 @@ class _Worker:
             if fsc.table.status.item(idx) == CANCEL:                  # cancelled before it was issued
                 c = k.execute(self.core, costs.switch_profile, instr, "kernel", "cancelled", extra_cycles=extra)
                 fsc._issued(idx)
-                yield self.env.timeout(c)
-                fsc._finish(idx, EINTR, None, self.core)
-                return
+                return c, EINTR, None
             fsc.table.start(idx)
             fsc._issued(idx)
             if self.core != fsc.user_core:
@@ -137,24 +149,17 @@ class _Worker:
             instr += fsc._on_block(self)
             c = k.execute(self.core, costs.switch_profile, instr, "kernel", f"{call.name} parks", extra_cycles=extra)
             fsc._park(idx, out.obj, self.core)
-            if c:
-                yield self.env.timeout(c)
-            return
+            return c, None, None
         if out is None:
             c = k.execute(self.core, costs.switch_profile, instr, "kernel", "EINTR", extra_cycles=extra)
-            yield self.env.timeout(c)
-            fsc._finish(idx, EINTR, None, self.core)
-            return
+            return c, EINTR, None
         if self.core != fsc.user_core:             # the call's input buffers move to this core
             extra += k.transfer(lines(out.bytes_in), fsc.user_core, self.core, "kernel")
         k.counters.syscalls[(call.name, "exceptionless")] += 1
         c = k.execute(self.core, call.profile, instr + call.kernel_instructions(out.items), "kernel",
                       call.name, extra_cycles=extra)
         self.executed += 1
-        yield self.env.timeout(c)
-        if out.after is not None:
-            out.after()
-        fsc._finish(idx, out.ret, out, self.core)
+        return c, out.ret, out
 
 
 class FlexSC:
@@ -272,8 +277,7 @@ class FlexSC:
             return False
         if old == BUSY and idx in self._cancel_ev:      # parked: signal the syscall thread
             ev = self._cancel_ev[idx]
-            self.env.timeout(self.k.costs.signal_cycles).callbacks.append(
-                lambda _: None if ev.triggered else ev.succeed())
+            call_at(self.env, self.k.costs.signal_cycles, lambda: None if ev.triggered else ev.succeed())
         return True
 
     def wait(self):
@@ -283,14 +287,17 @@ class FlexSC:
         call = k.catalogue["flexsc_wait"]
         k.counters.syscalls[("flexsc_wait", "sync")] += 1
         k.counters.events["flexsc_wait"] += 1
-        if self.thread.pending_instructions or self.thread.pending_cycles or self.thread.pending_wait:
-            yield from self.thread.run_user(0.0)
+        th = self.thread
+        if th.pending_instructions or th.pending_cycles or th.pending_wait:
+            cycles = th.user_segment(0.0)
+            if cycles > 0:
+                yield sleep(self.env, cycles)
         c = k.execute(self.user_core, call.profile, call.instructions, "kernel", "flexsc_wait",
                       extra_cycles=k.cores[self.user_core].trap())
         delegated, ipi = self._dispatch()
         if ipi:
             c += k.costs.ipi_send_cycles
-        yield self.env.timeout(c)
+        yield sleep(self.env, c)
         if self._rule():
             return
         self.waiting = True

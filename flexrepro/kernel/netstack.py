@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .. import paths
 from ..errors import ConfigError
+from .clock import call_at
 
 DATA = paths.DATA / "kernel" / "netstack.toml"
 PROFILE = "netstack"
@@ -131,7 +132,7 @@ class NetStack:
             self._fire(core)
         else:
             self._armed[core] = True
-            self.k.env.timeout(wait).callbacks.append(lambda _ev: self._fire(core))
+            call_at(self.k.env, wait, self._fire, core)
 
     def _fire(self, core: int) -> None:
         self._armed[core] = False

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..kernel import Kernel, Listener, Message, Socket
+from ..kernel.clock import sleep
 
 Handler = Callable[[Any, "Completion"], None]
 READINESS = ("accept", "read", "recv")     # calls that wait for their object to become readable
@@ -128,6 +129,7 @@ class Runtime:
 
     def _loop(self):
         th, queue, ready, stats = self.thread, self._queue, self._ready, self.stats   # never rebound
+        env = self.env
         while True:
             if self._ops:                     # recorded outside a handler (setup, timers)
                 queue.extend(self._ops)
@@ -140,7 +142,9 @@ class Runtime:
                     while queue and queue[0].kind == "user" and queue[0].profile == op.profile:
                         instr += queue.popleft().instructions
                     stats["user_instructions"] += instr
-                    yield from th.run_user(instr, op.profile)
+                    cycles = th.user_segment(instr, op.profile)     # th.run_user without its generator
+                    if cycles > 0:
+                        yield sleep(env, cycles)
                 elif kind == "step":
                     yield from op.run(*op.args)
                 else:
@@ -152,6 +156,8 @@ class Runtime:
                 yield from self._idle()
 
     def _call(self, op: Op):  # pragma: no cover - abstract
+        """Execute a call: an iterable of the events the loop waits for meanwhile (a generator,
+        or () when the call takes no simulated time of the loop's own)."""
         raise NotImplementedError
 
     def _idle(self):  # pragma: no cover - abstract
