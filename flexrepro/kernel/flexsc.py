@@ -74,7 +74,8 @@ class _Worker:
             work, scanned = table.claim()
             self.overhead_instr += scanned * fsc._claim_per_entry
             self.batch.extend(work)
-            fsc._spread(self)             # more unclaimed work: wake the next core (dynamic)
+            if fsc._dynamic:
+                fsc._spread(self)         # more unclaimed work: wake the next core
             if not self.batch:
                 return None
         return ("start", self.batch.popleft())
@@ -187,6 +188,7 @@ class FlexSC:
         self.k, self.env, self.thread = kernel, kernel.env, thread
         self.user_core, self.policy, self.interface = thread.core, policy, interface
         self._batching = policy == "batching"
+        self._dynamic = policy == "dynamic"
         # per-call charges, looked up once (the same floats as summing them at each call)
         self._claim_per_entry = costs.queue_op_instructions if interface == "queues" else costs.kernel_scan_per_entry
         self._poll_per_entry = costs.queue_op_instructions if interface == "queues" else costs.user_scan_per_entry
@@ -226,7 +228,7 @@ class FlexSC:
 
     def post(self, name: str, *args) -> int | None:
         """Write a call into a free entry (no trap). Returns the entry, or None when all are in use."""
-        call = self.k.catalogue[name]
+        call = self.k.catalogue.get(name) or self.k.catalogue[name]
         table = self.table
         idx = table.alloc()
         if idx is None:
@@ -301,11 +303,11 @@ class FlexSC:
         if self._rule():
             return
         self.waiting = True
-        self._wake_ev = self.env.event()
+        self._wake_ev = wake = self.env.event()
         w = self.workers.get(self.user_core)
         if w is not None and (not delegated or w.resumed):
             w.kick()                      # the user's core runs syscall threads while the user sleeps
-        yield self._wake_ev
+        yield wake
         self.waiting = False
         self._wake_ev = None
 
@@ -329,10 +331,12 @@ class FlexSC:
         return self.table.done_count > 0
 
     def _check_wake(self) -> None:
-        if self.waiting and self._wake_ev is not None and not self._wake_ev.triggered and self._rule():
+        ev = self._wake_ev                # set while the user sleeps in flexsc_wait, until woken
+        if ev is not None and self._rule():
             w = self.workers.get(self.user_core)
             if w is None or w.state != "running":
-                self._wake_ev.succeed()
+                self._wake_ev = None      # woken once (wait() resumes on the event it holds)
+                ev.succeed()
 
     def _issued(self, idx: int) -> None:
         self.unissued -= 1

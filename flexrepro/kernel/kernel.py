@@ -160,7 +160,7 @@ class UserThread:
         A call that would block (and is not non-blocking) sleeps the thread until its object
         is readable: the core idles; waking costs a wake-up and a thread switch."""
         k = self.kernel
-        call = k.catalogue[name]
+        call = k.catalogue.get(name) or k.catalogue[name]
         k.counters.syscalls[(name, "sync")] += 1
         if self.pending_instructions or self.pending_cycles or self.pending_wait:
             cycles = self.user_segment(0.0)
