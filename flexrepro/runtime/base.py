@@ -68,14 +68,15 @@ class Runtime:
         """User code of the handler now running (instructions of `profile`, default the server's)."""
         if instructions < 0:
             raise ValueError(f"user: 'instructions' must be >= 0, got {instructions!r}")
-        self._ops.append(Op("user", instructions=instructions, profile=profile))
+        self._ops.append(Op("user", "", (), None, None, instructions, profile))
 
     def call(self, name: str, conn: Any, handler: Handler | None, *args, timeout: float | None = None) -> None:
         """Any call of the catalogue; `handler(conn, Completion)` runs when it completes (None: no callback)."""
-        self.kernel.catalogue[name]            # unknown names fail here, where the server calls
+        cat = self.kernel.catalogue
+        cat.get(name) or cat[name]             # unknown names fail here, where the server calls
         if timeout is not None and not timeout > 0:
             raise ValueError(f"{name}: 'timeout' must be > 0 cycles, got {timeout!r}")
-        self._ops.append(Op("call", name, args, conn, handler, timeout=timeout))
+        self._ops.append(Op("call", name, args, conn, handler, 0.0, None, timeout))
 
     def accept(self, conn, listener: Listener, handler: Handler | None) -> None:
         self.call("accept", conn, handler, listener)
