@@ -270,6 +270,15 @@ class FlexSC:
         self.table.free(idx)
         self.calls[idx] = self.results[idx] = None
 
+    def consume(self, idx: int) -> tuple[int, object]:
+        """`ret(idx)`, `value(idx)`, then `free(idx)`: what an event loop does with each
+        completed entry, in one call."""
+        out = self.results[idx]
+        ret = self.table.rets.item(idx)              # a Python int, as int(rets[idx])
+        self.table.free(idx)
+        self.calls[idx] = self.results[idx] = None
+        return ret, None if out is None else out.value
+
     def cancel(self, idx: int) -> bool:
         """Request cancellation. False if the call already completed (the race is lost);
         True means requested — the kernel may still complete it first (check `ret`)."""
@@ -343,8 +352,7 @@ class FlexSC:
         self._check_wake()
 
     def _finish(self, idx: int, ret: int, out, core: int) -> None:
-        st = self.table.status[idx]
-        if st == CANCEL:
+        if self.table.status.item(idx) == CANCEL:
             self.k.counters.events["cancel_won" if ret == EINTR else "cancel_lost"] += 1
         self.table.complete(idx, ret)
         self.results[idx] = out

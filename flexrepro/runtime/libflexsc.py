@@ -71,9 +71,7 @@ class LibFlexSC(Runtime):
         inflight = self.inflight
         for idx in done:
             op, _ = inflight.pop(idx)
-            ev = Completion(op.name, fsc.ret(idx), fsc.value(idx))
-            fsc.free(idx)
-            self._complete(op, ev, now=False)
+            self._complete(op, Completion(op.name, *fsc.consume(idx)), now=False)
         if done:
             self.stats["completions"] += len(done)     # counted once a poll, not once a call
         while self.throttled and fsc.table.in_use < fsc.table.n:
