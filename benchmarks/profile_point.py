@@ -2,6 +2,7 @@
 
     python benchmarks/profile_point.py nginx-ab      # nginx, ApacheBench, epoll, 1 core, 256 clients
     python benchmarks/profile_point.py memcached     # memcached, libflexsc, 2 cores, 768 connections
+    python benchmarks/profile_point.py memcached-epoll   # memcached, epoll, 1 core, 768 connections
     python benchmarks/profile_point.py nginx-ab --top 25 --sort tottime
 
 The point runs once unprofiled first (parameter files and caches load outside the profile).
@@ -17,6 +18,7 @@ from flexrepro.experiments import _nginx, fig05
 POINTS = {
     "nginx-ab": lambda: _nginx.run_ab({"system": "epoll", "cores": 1, "concurrency": 256, "interface": "pages"}, 1),
     "memcached": lambda: fig05.run_point({"system": "flexsc", "cores": 2, "connections": 768, "interface": "pages"}, 1),
+    "memcached-epoll": lambda: fig05.run_point({"system": "epoll", "cores": 1, "connections": 768, "interface": "pages"}, 1),
 }
 
 if __name__ == "__main__":

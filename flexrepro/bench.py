@@ -8,7 +8,10 @@ first (imports, parameter files, caches).
 
 - **per call**: CPU time of a whole run (set-up included, so an upper bound of the steady
   state) over the system calls it simulated (the server's calls and `flexsc_wait` traps).
-  The run has no warm-up (`warmup=0`): its counters cover every request.
+  The run has no warm-up (`warmup=0`): its counters cover every request. Each case is timed
+  `call_repeats` times, every run between two floors (neighbours share one); the row is the
+  run with the median ratio, and `value_min` / `value_max` give the spread (one run caught by
+  a neighbour's burst on the shared machine no longer decides the figure).
 - **scaling**: CPU time per completed request of nginx under ApacheBench at 64 and 16,384
   concurrent clients (a new connection per request: every request is a full cycle), each as
   a multiple of its own M/M/1 floor; the ratio of the two (`raw_ratio`: without the floors).
@@ -50,13 +53,14 @@ class Sizes:
     """How much each case simulates (the defaults keep the whole bench under ~2 minutes)."""
     mm1_customers: int = 50000        # ~1 s of CPU per floor run: a 0.2 s run drifted by up to 37%
     call_requests: tuple[tuple[str, int], ...] = (("memcached", 4000), ("nginx", 1500))   # ~10^4 calls each
+    call_repeats: int = 3             # timings per per-call case (the median is reported)
     clients: int = 64
     scaling: tuple[int, ...] = SCALING_CLIENTS
     scaling_requests: int = 16384     # the same number of requests at every client count
     memory_clients: int = MEMORY_CLIENTS
 
 
-QUICK = Sizes(mm1_customers=2000, call_requests=(("memcached", 200), ("nginx", 50)), clients=16,
+QUICK = Sizes(mm1_customers=2000, call_requests=(("memcached", 200), ("nginx", 50)), call_repeats=1, clients=16,
               scaling=(16, 256), scaling_requests=256, memory_clients=1024)
 
 
@@ -114,22 +118,29 @@ def bench(sizes: Sizes = Sizes(), progress=print) -> pd.DataFrame:
     rows = []
     floors = []
 
-    def timed(*case) -> tuple[dict, float]:
-        """The case between two M/M/1 runs, and the mean of their costs."""
-        before = mm1_cost(sizes.mm1_customers)
-        r = run_case(*case)
-        f = (before + mm1_cost(sizes.mm1_customers)) / 2
-        floors.append(f)
-        return r, f
+    def timed(*case, repeats: int = 1) -> list[tuple[dict, float]]:
+        """`repeats` runs of the case, each between two M/M/1 runs (neighbours share one), and
+        the mean of the two floors around each."""
+        out, before = [], mm1_cost(sizes.mm1_customers)
+        for _ in range(repeats):
+            r = run_case(*case)
+            after = mm1_cost(sizes.mm1_customers)
+            out.append((r, (before + after) / 2))
+            floors.append(out[-1][1])
+            before = after
+        return out
 
     requests = dict(sizes.call_requests)
     for server in SERVERS:
         run_case(server, "epoll", "pages", sizes.clients, 10)          # untimed: load what it needs
         for system, interface in RUNTIMES:
-            r, f = timed(server, system, interface, sizes.clients, requests[server])
+            runs = timed(server, system, interface, sizes.clients, requests[server], repeats=sizes.call_repeats)
+            ratios = sorted(r["cpu_s"] / r["calls"] / f for r, f in runs)
+            r, f = next((r, f) for r, f in runs if r["cpu_s"] / r["calls"] / f == ratios[len(ratios) // 2])
             per_call = r["cpu_s"] / r["calls"]
             rows.append({"case": "per_call", "server": server, "runtime": _runtime(system, interface),
                          "clients": sizes.clients, "value": per_call / f, "unit": "x M/M/1 customer",
+                         "value_min": ratios[0], "value_max": ratios[-1], "repeats": len(ratios),
                          "target": TARGETS["per_call_vs_mm1"], "us_per_call": per_call * 1e6,
                          "us_per_request": r["cpu_s"] / r["requests"] * 1e6, "mm1_us_per_customer": f * 1e6,
                          "calls_per_request": r["calls"] / r["requests"],
@@ -137,7 +148,7 @@ def bench(sizes: Sizes = Sizes(), progress=print) -> pd.DataFrame:
             progress(_line(rows[-1]))
     per_request, raw = {}, {}
     for clients in sizes.scaling:
-        r, f = timed("nginx", "epoll", "pages", clients, sizes.scaling_requests)
+        r, f = timed("nginx", "epoll", "pages", clients, sizes.scaling_requests)[0]
         raw[clients] = r["cpu_s"] / r["requests"]
         per_request[clients] = raw[clients] / f           # each against its own floor: the machine drifts
         rows.append({"case": "per_request", "server": "nginx", "runtime": "epoll", "clients": clients,
@@ -170,7 +181,8 @@ def _line(r: dict) -> str:
     ok = "" if target != target or target is None else ("  ok" if r["value"] <= target else "  MISSED")
     extra = ""
     if r["case"] == "per_call":
-        extra = f"  ({r['us_per_call']:.1f} us/call, M/M/1 {r['mm1_us_per_customer']:.1f} us/customer)"
+        spread = f"; median of {r['repeats']}: {r['value_min']:.2f}-{r['value_max']:.2f}" if r["repeats"] > 1 else ""
+        extra = f"  ({r['us_per_call']:.1f} us/call, M/M/1 {r['mm1_us_per_customer']:.1f} us/customer{spread})"
     elif r["case"] == "per_request":
         extra = f"  ({r['us_per_request']:.0f} us/request)"
     elif r["case"] == "peak_memory":

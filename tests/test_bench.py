@@ -33,6 +33,10 @@ def test_bench_rows_cover_every_case():
     assert (per_call.value > 0).all() and (per_call.mm1_us_per_customer > 0).all()
     # the ratio is what the raw columns say it is
     assert per_call.value.values == pytest.approx((per_call.us_per_call / per_call.mm1_us_per_customer).values)
+    # each case timed call_repeats times; the row is the median run, inside the reported spread
+    assert (per_call.repeats == TINY.call_repeats).all() and TINY.call_repeats == 3
+    assert ((per_call.value_min <= per_call.value) & (per_call.value <= per_call.value_max)).all()
+    assert (per_call.value_min < per_call.value_max).all()     # three separate timings, not one copied
     scaling = df[df.case == "scaling"].iloc[0]
     pr = df[df.case == "per_request"].set_index("clients").value
     assert scaling.value == pytest.approx(pr[16] / pr[4])

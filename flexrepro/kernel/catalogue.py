@@ -43,6 +43,9 @@ class Catalogue:
     def __init__(self, calls: Mapping[str, Syscall]):
         self._calls = dict(calls)
         self.by_number = {c.number: c for c in self._calls.values()}
+        # get(name) -> Syscall | None: the hot paths' lookup (dict.get itself, no Python frame);
+        # `catalogue[name]` is the checked one (ConfigError naming the allowed calls)
+        self.get = self._calls.get
 
     def __getitem__(self, name: str) -> Syscall:
         try:

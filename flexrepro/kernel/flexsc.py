@@ -23,6 +23,7 @@ from collections import deque
 import simpy
 
 from ..errors import ConfigError
+from .clock import call_at, sleep
 from .kernel import Kernel, UserThread, lines
 from .pages import BUSY, CANCEL, DONE, ENTRIES_PER_PAGE, make_table
 from .semantics import EINTR, Blocked, as_int, perform
@@ -51,7 +52,7 @@ class _Worker:
         """Make the worker look for work (after `delay`: an IPI in flight). A core that an
         IPI is already waking is not woken earlier by a plain kick."""
         if delay > 0:
-            self.env.timeout(delay).callbacks.append(lambda _: self._wake())
+            call_at(self.env, delay, self._wake)
         elif self.state != "waking":
             self._wake()
 
@@ -73,16 +74,17 @@ class _Worker:
             work, scanned = table.claim()
             self.overhead_instr += scanned * fsc._claim_per_entry
             self.batch.extend(work)
-            fsc._spread(self)             # more unclaimed work: wake the next core (dynamic)
+            if fsc._dynamic:
+                fsc._spread(self)         # more unclaimed work: wake the next core
             if not self.batch:
                 return None
         return ("start", self.batch.popleft())
 
     def _run(self):
-        fsc, k = self.fsc, self.fsc.k
+        fsc, k, env = self.fsc, self.fsc.k, self.env
         if self.spin != float("inf"):        # a dynamic/batching syscall thread starts asleep
             yield self._kick
-            self._kick = self.env.event()
+            self._kick = env.event()
         while True:
             item = self._next()
             if item is None:
@@ -94,21 +96,34 @@ class _Worker:
                     fsc._check_wake()
                 elif self.spin > 0:
                     self.state = "spinning"
-                    t0 = self.env.now
-                    timer = self.env.timeout(self.spin) if self.spin != float("inf") else None
+                    t0 = env.now
+                    timer = env.timeout(self.spin) if self.spin != float("inf") else None
                     yield (self._kick | timer) if timer is not None else self._kick
-                    k.counters.busy[(self.core, "spin")] += self.env.now - t0
+                    k.counters.busy[(self.core, "spin")] += env.now - t0
                     if self._kick.triggered:
-                        self._kick = self.env.event()
+                        self._kick = env.event()
                         continue
                 self.state = "sleeping"
                 yield self._kick
-                self._kick = self.env.event()
+                self._kick = env.event()
                 continue
             self.state = "running"
-            yield from self._execute(*item)
+            idx = item[1]
+            cycles, ret, out = self._execute(*item)
+            if ret is None:                      # parked: its thread sleeps, the core takes the next call
+                if cycles:
+                    yield sleep(env, cycles)
+                continue
+            yield sleep(env, cycles)
+            if out is not None and out.after is not None:
+                out.after()
+            fsc._finish(idx, ret, out, self.core)
 
-    def _execute(self, what: str, idx: int):
+    def _execute(self, what: str, idx: int) -> tuple[float, int | None, object]:
+        """Start or resume the call of entry `idx` on this core: charge its kernel segment now.
+        Returns (cycles to wait, return value, Outcome): once the cycles passed, the call's
+        effect runs and the entry completes with that value -- unless the value is None, the
+        call parked (its thread sleeps until the object is readable or a signal comes)."""
         fsc, k, costs = self.fsc, self.fsc.k, self.fsc.k.costs
         instr = self.overhead_instr
         extra = self.overhead_cycles
@@ -121,9 +136,7 @@ class _Worker:
             if fsc.table.status.item(idx) == CANCEL:                  # cancelled before it was issued
                 c = k.execute(self.core, costs.switch_profile, instr, "kernel", "cancelled", extra_cycles=extra)
                 fsc._issued(idx)
-                yield self.env.timeout(c)
-                fsc._finish(idx, EINTR, None, self.core)
-                return
+                return c, EINTR, None
             fsc.table.start(idx)
             fsc._issued(idx)
             if self.core != fsc.user_core:
@@ -137,24 +150,17 @@ class _Worker:
             instr += fsc._on_block(self)
             c = k.execute(self.core, costs.switch_profile, instr, "kernel", f"{call.name} parks", extra_cycles=extra)
             fsc._park(idx, out.obj, self.core)
-            if c:
-                yield self.env.timeout(c)
-            return
+            return c, None, None
         if out is None:
             c = k.execute(self.core, costs.switch_profile, instr, "kernel", "EINTR", extra_cycles=extra)
-            yield self.env.timeout(c)
-            fsc._finish(idx, EINTR, None, self.core)
-            return
+            return c, EINTR, None
         if self.core != fsc.user_core:             # the call's input buffers move to this core
             extra += k.transfer(lines(out.bytes_in), fsc.user_core, self.core, "kernel")
         k.counters.syscalls[(call.name, "exceptionless")] += 1
         c = k.execute(self.core, call.profile, instr + call.kernel_instructions(out.items), "kernel",
                       call.name, extra_cycles=extra)
         self.executed += 1
-        yield self.env.timeout(c)
-        if out.after is not None:
-            out.after()
-        fsc._finish(idx, out.ret, out, self.core)
+        return c, out.ret, out
 
 
 class FlexSC:
@@ -182,6 +188,7 @@ class FlexSC:
         self.k, self.env, self.thread = kernel, kernel.env, thread
         self.user_core, self.policy, self.interface = thread.core, policy, interface
         self._batching = policy == "batching"
+        self._dynamic = policy == "dynamic"
         # per-call charges, looked up once (the same floats as summing them at each call)
         self._claim_per_entry = costs.queue_op_instructions if interface == "queues" else costs.kernel_scan_per_entry
         self._poll_per_entry = costs.queue_op_instructions if interface == "queues" else costs.user_scan_per_entry
@@ -221,7 +228,7 @@ class FlexSC:
 
     def post(self, name: str, *args) -> int | None:
         """Write a call into a free entry (no trap). Returns the entry, or None when all are in use."""
-        call = self.k.catalogue[name]
+        call = self.k.catalogue.get(name) or self.k.catalogue[name]
         table = self.table
         idx = table.alloc()
         if idx is None:
@@ -263,6 +270,15 @@ class FlexSC:
         self.table.free(idx)
         self.calls[idx] = self.results[idx] = None
 
+    def consume(self, idx: int) -> tuple[int, object]:
+        """`ret(idx)`, `value(idx)`, then `free(idx)`: what an event loop does with each
+        completed entry, in one call."""
+        out = self.results[idx]
+        ret = self.table.rets.item(idx)              # a Python int, as int(rets[idx])
+        self.table.free(idx)
+        self.calls[idx] = self.results[idx] = None
+        return ret, None if out is None else out.value
+
     def cancel(self, idx: int) -> bool:
         """Request cancellation. False if the call already completed (the race is lost);
         True means requested — the kernel may still complete it first (check `ret`)."""
@@ -272,8 +288,7 @@ class FlexSC:
             return False
         if old == BUSY and idx in self._cancel_ev:      # parked: signal the syscall thread
             ev = self._cancel_ev[idx]
-            self.env.timeout(self.k.costs.signal_cycles).callbacks.append(
-                lambda _: None if ev.triggered else ev.succeed())
+            call_at(self.env, self.k.costs.signal_cycles, lambda: None if ev.triggered else ev.succeed())
         return True
 
     def wait(self):
@@ -283,22 +298,25 @@ class FlexSC:
         call = k.catalogue["flexsc_wait"]
         k.counters.syscalls[("flexsc_wait", "sync")] += 1
         k.counters.events["flexsc_wait"] += 1
-        if self.thread.pending_instructions or self.thread.pending_cycles or self.thread.pending_wait:
-            yield from self.thread.run_user(0.0)
+        th = self.thread
+        if th.pending_instructions or th.pending_cycles or th.pending_wait:
+            cycles = th.user_segment(0.0)
+            if cycles > 0:
+                yield sleep(self.env, cycles)
         c = k.execute(self.user_core, call.profile, call.instructions, "kernel", "flexsc_wait",
                       extra_cycles=k.cores[self.user_core].trap())
         delegated, ipi = self._dispatch()
         if ipi:
             c += k.costs.ipi_send_cycles
-        yield self.env.timeout(c)
+        yield sleep(self.env, c)
         if self._rule():
             return
         self.waiting = True
-        self._wake_ev = self.env.event()
+        self._wake_ev = wake = self.env.event()
         w = self.workers.get(self.user_core)
         if w is not None and (not delegated or w.resumed):
             w.kick()                      # the user's core runs syscall threads while the user sleeps
-        yield self._wake_ev
+        yield wake
         self.waiting = False
         self._wake_ev = None
 
@@ -322,18 +340,19 @@ class FlexSC:
         return self.table.done_count > 0
 
     def _check_wake(self) -> None:
-        if self.waiting and self._wake_ev is not None and not self._wake_ev.triggered and self._rule():
+        ev = self._wake_ev                # set while the user sleeps in flexsc_wait, until woken
+        if ev is not None and self._rule():
             w = self.workers.get(self.user_core)
             if w is None or w.state != "running":
-                self._wake_ev.succeed()
+                self._wake_ev = None      # woken once (wait() resumes on the event it holds)
+                ev.succeed()
 
     def _issued(self, idx: int) -> None:
         self.unissued -= 1
         self._check_wake()
 
     def _finish(self, idx: int, ret: int, out, core: int) -> None:
-        st = self.table.status[idx]
-        if st == CANCEL:
+        if self.table.status.item(idx) == CANCEL:
             self.k.counters.events["cancel_won" if ret == EINTR else "cancel_lost"] += 1
         self.table.complete(idx, ret)
         self.results[idx] = out

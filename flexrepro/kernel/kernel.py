@@ -13,6 +13,7 @@ import simpy
 
 from .catalogue import Catalogue, load_catalogue
 from . import assumed
+from .clock import sleep
 from .costs import KernelCosts, load_costs
 from .semantics import Blocked, perform
 
@@ -139,14 +140,20 @@ class UserThread:
         self.pending_cycles += cycles
         self.pending_wait += wait
 
-    def run_user(self, instructions: float, profile: str | None = None, label: str = ""):
-        """Generator: execute user code (plus anything charged) as one segment."""
+    def user_segment(self, instructions: float, profile: str | None = None, label: str = "") -> float:
+        """Execute user code (plus anything charged) as one segment now; returns the cycles
+        the thread then waits (`run_user` waits them; an event loop may wait them itself)."""
         instr = instructions + self.pending_instructions
         cycles = self.kernel.execute(self.core, profile or self.profile, instr, "user", label,
                                      extra_cycles=self.pending_cycles) + self.pending_wait
         self.pending_instructions = self.pending_cycles = self.pending_wait = 0.0
+        return cycles
+
+    def run_user(self, instructions: float, profile: str | None = None, label: str = ""):
+        """Generator: execute user code (plus anything charged) as one segment."""
+        cycles = self.user_segment(instructions, profile, label)
         if cycles > 0:
-            yield self.env.timeout(cycles)
+            yield sleep(self.env, cycles)
 
     def syscall(self, name: str, *args, nonblock: bool = False):
         """Generator: a synchronous system call (trap, kernel segment, return). Returns an Outcome.
@@ -154,10 +161,12 @@ class UserThread:
         A call that would block (and is not non-blocking) sleeps the thread until its object
         is readable: the core idles; waking costs a wake-up and a thread switch."""
         k = self.kernel
-        call = k.catalogue[name]
+        call = k.catalogue.get(name) or k.catalogue[name]
         k.counters.syscalls[(name, "sync")] += 1
         if self.pending_instructions or self.pending_cycles or self.pending_wait:
-            yield from self.run_user(0.0)
+            cycles = self.user_segment(0.0)
+            if cycles > 0:
+                yield sleep(self.env, cycles)
         trap = k.cores[self.core].trap()    # entry/exit and the user pipeline refill, counted per domain
         out = perform(call, args, nonblock)
         while isinstance(out, Blocked):
@@ -165,19 +174,19 @@ class UserThread:
             c = k.execute(self.core, k.costs.switch_profile, k.costs.switch_instructions, "kernel",
                           f"{name} sleeps", extra_cycles=trap)
             trap = 0.0
-            yield self.env.timeout(c)
+            yield sleep(self.env, c)
             yield out.obj.wait_readable()
             k.counters.events["wakeup"] += 1
             c = k.execute(self.core, k.costs.wakeup_profile,
                           k.costs.wakeup_instructions + k.costs.switch_instructions, "kernel", "wake-up")
-            yield self.env.timeout(c)
+            yield sleep(self.env, c)
             out = perform(call, args, nonblock)
         if out.ret == -11:
             k.counters.events["eagain"] += 1
             call = k.catalogue["eagain"]      # the early exit, not the full call
         c = k.execute(self.core, call.profile, call.kernel_instructions(out.items), "kernel", name,
                       extra_cycles=trap)
-        yield self.env.timeout(c)
+        yield sleep(self.env, c)
         if out.after is not None:
             out.after()
         return out

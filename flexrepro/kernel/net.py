@@ -25,15 +25,17 @@ import simpy
 _ids = count()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Message:
     """Bytes on the wire plus an opaque payload (e.g. a request record)."""
     size: int
     payload: Any = None
 
-    def __post_init__(self):
-        if self.size < 0:
-            raise ValueError(f"Message: 'size' must be >= 0 bytes, got {self.size!r}")
+    def __init__(self, size: int, payload: Any = None):   # one frame, not __init__ + __post_init__
+        if size < 0:
+            raise ValueError(f"Message: 'size' must be >= 0 bytes, got {size!r}")
+        self.size = size
+        self.payload = payload
 
 
 class _Readiness:

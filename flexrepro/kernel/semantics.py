@@ -58,7 +58,7 @@ def perform(call: Syscall, args: tuple, nonblock: bool = False) -> Outcome | Blo
             return Outcome(EBADF)
         msg = sock.take()
         if msg is not None:
-            return Outcome(msg.size, msg, msg.size / 1024, bytes_out=msg.size)
+            return Outcome(msg.size, msg, msg.size / 1024, 0, msg.size)   # bytes_out: the message
         if sock.peer_closed:
             return Outcome(0)
         return Outcome(EAGAIN) if nonblock else Blocked(sock)
@@ -67,8 +67,8 @@ def perform(call: Syscall, args: tuple, nonblock: bool = False) -> Outcome | Blo
         if not isinstance(sock, Socket) or sock.closed:
             return Outcome(EBADF)
         zero_copy = call.name == "sendfile"
-        return Outcome(msg.size, None, msg.size / 1024, bytes_in=0 if zero_copy else msg.size,
-                       after=lambda: None if sock.closed else sock.send(msg))
+        return Outcome(msg.size, None, msg.size / 1024, 0 if zero_copy else msg.size, 0,   # bytes in, out
+                       lambda: None if sock.closed else sock.send(msg))                    # after
     if kind == "accept":
         lst = args[0]
         if not isinstance(lst, Listener):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..kernel import Kernel, Listener, Message, Socket
+from ..kernel.clock import sleep
 
 Handler = Callable[[Any, "Completion"], None]
 READINESS = ("accept", "read", "recv")     # calls that wait for their object to become readable
@@ -67,14 +68,15 @@ class Runtime:
         """User code of the handler now running (instructions of `profile`, default the server's)."""
         if instructions < 0:
             raise ValueError(f"user: 'instructions' must be >= 0, got {instructions!r}")
-        self._ops.append(Op("user", instructions=instructions, profile=profile))
+        self._ops.append(Op("user", "", (), None, None, instructions, profile))
 
     def call(self, name: str, conn: Any, handler: Handler | None, *args, timeout: float | None = None) -> None:
         """Any call of the catalogue; `handler(conn, Completion)` runs when it completes (None: no callback)."""
-        self.kernel.catalogue[name]            # unknown names fail here, where the server calls
+        cat = self.kernel.catalogue
+        cat.get(name) or cat[name]             # unknown names fail here, where the server calls
         if timeout is not None and not timeout > 0:
             raise ValueError(f"{name}: 'timeout' must be > 0 cycles, got {timeout!r}")
-        self._ops.append(Op("call", name, args, conn, handler, timeout=timeout))
+        self._ops.append(Op("call", name, args, conn, handler, 0.0, None, timeout))
 
     def accept(self, conn, listener: Listener, handler: Handler | None) -> None:
         self.call("accept", conn, handler, listener)
@@ -128,6 +130,7 @@ class Runtime:
 
     def _loop(self):
         th, queue, ready, stats = self.thread, self._queue, self._ready, self.stats   # never rebound
+        env = self.env
         while True:
             if self._ops:                     # recorded outside a handler (setup, timers)
                 queue.extend(self._ops)
@@ -140,7 +143,9 @@ class Runtime:
                     while queue and queue[0].kind == "user" and queue[0].profile == op.profile:
                         instr += queue.popleft().instructions
                     stats["user_instructions"] += instr
-                    yield from th.run_user(instr, op.profile)
+                    cycles = th.user_segment(instr, op.profile)     # th.run_user without its generator
+                    if cycles > 0:
+                        yield sleep(env, cycles)
                 elif kind == "step":
                     yield from op.run(*op.args)
                 else:
@@ -152,6 +157,8 @@ class Runtime:
                 yield from self._idle()
 
     def _call(self, op: Op):  # pragma: no cover - abstract
+        """Execute a call: an iterable of the events the loop waits for meanwhile (a generator,
+        or () when the call takes no simulated time of the loop's own)."""
         raise NotImplementedError
 
     def _idle(self):  # pragma: no cover - abstract

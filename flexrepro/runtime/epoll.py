@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 
 from ..kernel import EAGAIN, Epoll, Kernel
+from ..kernel.clock import call_at
 from ..kernel.epoll import ADD, DEL
 from .base import ETIMEDOUT, READINESS, Completion, Op, Runtime, step
 
@@ -58,7 +59,7 @@ class EpollRuntime(Runtime):
             yield from self.thread.syscall("epoll_ctl", self.ep, ADD, obj)
         self.waiting.setdefault(obj, deque()).append(op)
         if op.timeout is not None:
-            self.env.timeout(op.timeout).callbacks.append(lambda _, op=op, obj=obj: self._expire(op, obj))
+            call_at(self.env, op.timeout, self._expire, op, obj)
 
     def _expire(self, op: Op, obj) -> None:
         q = self.waiting.get(obj)

@@ -13,6 +13,7 @@ from collections import deque
 from itertools import count
 
 from ..kernel import FlexSC, Kernel
+from ..kernel.clock import call_at
 from ..kernel.pages import DONE
 from .base import Completion, Op, Runtime
 
@@ -42,8 +43,7 @@ class LibFlexSC(Runtime):
 
     def _call(self, op: Op):
         self._post(op)
-        return
-        yield  # a generator: posting takes no simulated time of its own (its stores are charged to the user)
+        return ()   # nothing to wait for: posting takes no simulated time of its own (its stores are charged to the user)
 
     def _post(self, op: Op) -> bool:
         idx = self.fsc.post(op.name, *op.args)
@@ -54,7 +54,7 @@ class LibFlexSC(Runtime):
         self.inflight[idx] = (op, serial)
         self.stats["posted"] += 1
         if op.timeout is not None:
-            self.env.timeout(op.timeout).callbacks.append(lambda _, i=idx, s=serial: self._expire(i, s))
+            call_at(self.env, op.timeout, self._expire, idx, serial)
         return True
 
     def _expire(self, idx: int, serial: int) -> None:
@@ -64,17 +64,16 @@ class LibFlexSC(Runtime):
             self.fsc.cancel(idx)
 
     def _idle(self):
+        """Run the handlers of completed calls; when none completed, flexsc_wait (returned as
+        the generator the loop waits on: the poll itself takes no simulated time)."""
         fsc = self.fsc
         done = fsc.poll()
         inflight = self.inflight
         for idx in done:
             op, _ = inflight.pop(idx)
-            ev = Completion(op.name, fsc.ret(idx), fsc.value(idx))
-            fsc.free(idx)
-            self._complete(op, ev, now=False)
+            self._complete(op, Completion(op.name, *fsc.consume(idx)), now=False)
         if done:
             self.stats["completions"] += len(done)     # counted once a poll, not once a call
         while self.throttled and fsc.table.in_use < fsc.table.n:
             self._post(self.throttled.popleft())
-        if not done:
-            yield from fsc.wait()
+        return () if done else fsc.wait()

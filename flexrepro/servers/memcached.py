@@ -213,6 +213,8 @@ class Memcached:
         self.lock = CacheLock(kernel, params.spin_cycles) if workers > 1 else None
         self.requests = self.closed = self.connections = 0
         self.on_connection: list = []    # callbacks fn(connections taken over so far)
+        self._stages = {op: params.stage_instructions(op) for op in OPS}   # per request: the same floats
+        self._hit_bytes: dict[tuple[int, int], int] = {}                  # (key, value bytes) -> reply size
 
     def reply_for(self, req) -> tuple[str, Message]:
         """process_command against the cache: the outcome and the reply memcached sends."""
@@ -220,7 +222,10 @@ class Memcached:
             self.cache.set(req.key)
             return "set", Message(len("STORED\r\n"), req)
         if self.cache.get(req.key):
-            size = len(f"VALUE  0 {req.value_bytes}\r\n") + req.key_bytes + req.value_bytes + len("\r\nEND\r\n")
+            size = self._hit_bytes.get((req.key_bytes, req.value_bytes))
+            if size is None:
+                size = self._hit_bytes[(req.key_bytes, req.value_bytes)] = (
+                    len(f"VALUE  0 {req.value_bytes}\r\n") + req.key_bytes + req.value_bytes + len("\r\nEND\r\n"))
             return "get_hit", Message(size, req)
         return "get_miss", Message(len("END\r\n"), req)
 
@@ -247,7 +252,7 @@ class Memcached:
             rt.close(conn, conn.sock)
             return
         op, reply = self.reply_for(ev.value.payload)
-        before, cache_op, after = self.p.stage_instructions(op)
+        before, cache_op, after = self._stages[op]
         if self.lock is not None:
             self._take_locks(rt, op, before, cache_op)
         rt.user(before + cache_op + after)

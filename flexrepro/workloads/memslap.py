@@ -74,6 +74,7 @@ class Memslap(ClosedLoop):
             raise ConfigError(f"parameter 'connections': got {connections!r}; allowed: an integer >= 1")
         super().__init__(testbed, listener, warmup, measure)
         self.p = params or load_memslap()
+        self._get_bytes, self._set_bytes = self.p.get_bytes(), self.p.set_bytes()   # once, not per request
         self.connections, self.rng = connections, rng
         self.running = False
         self._ready: list[ClientConn] = []
@@ -121,13 +122,13 @@ class Memslap(ClosedLoop):
     def _next(self, conn: ClientConn) -> None:
         """Start a request cycle on `conn`: client CPU time, then the command goes out."""
         is_set, u = self._draw()
-        w = self.p.window_keys_per_connection
-        key = conn.id * w + int(u * w)
         p = self.p
+        w = p.window_keys_per_connection
+        key = conn.id * w + int(u * w)
         if is_set:
-            req = self.make_request(conn, SET, p.set_bytes(), key=key, key_bytes=p.key_bytes, value_bytes=p.value_bytes)
+            req = self.make_request(conn, SET, self._set_bytes, key=key, key_bytes=p.key_bytes, value_bytes=p.value_bytes)
         else:
-            req = self.make_request(conn, GET, p.get_bytes(), key=key, key_bytes=p.key_bytes, value_bytes=p.value_bytes)
+            req = self.make_request(conn, GET, self._get_bytes, key=key, key_bytes=p.key_bytes, value_bytes=p.value_bytes)
         req.started = self.env.now
         self.tb.client.run(self.tb.client.request_cycles, self.send, conn, req)
 

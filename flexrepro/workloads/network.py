@@ -22,14 +22,14 @@ import simpy
 
 from .. import paths
 from ..errors import ConfigError
+from ..kernel.clock import call_at
 
 DATA = paths.DATA / "workloads"
 
 
-def at(env: simpy.Environment, delay: float, fn: Callable, *args) -> None:
-    """Call fn(*args) `delay` cycles from now (one SimPy event, no process)."""
-    ev = env.timeout(delay)
-    ev.callbacks.append(lambda _ev: fn(*args))
+# at(env, delay, fn, *args): call fn(*args) `delay` cycles from now (one SimPy event, no
+# process; kernel.clock: the heap entry of env.timeout without its Event object)
+at = call_at
 
 
 def _need(cond: bool, name: str, allowed: str, value) -> None:
@@ -128,13 +128,14 @@ class Link:
         if wire is None:
             wire = self._wire[size] = self.p.wire_bytes(size)
         tx = wire * self._cycles_per_byte
-        start = max(self.env.now, self._free_at)
+        now = self.env.now
+        start = max(now, self._free_at)
         self._free_at = start + tx
         self.messages += 1
         self.payload_bytes += size
         self.wire_bytes += wire
         self.busy_cycles += tx
-        at(self.env, self._free_at + self._prop - self.env.now, fn, *args)
+        call_at(self.env, self._free_at + self._prop - now, fn, *args)
 
     def busy_until_now(self) -> float:
         """Busy cycles up to now (work already queued for the future is not counted)."""
@@ -154,12 +155,13 @@ class ClientMachine:
 
     def run(self, cycles: float, fn: Callable, *args) -> None:
         """Queue a job of `cycles`; fn(*args) runs when it completes."""
-        start = max(self.env.now, self._free[0])
+        now = self.env.now
+        start = max(now, self._free[0])
         done = start + cycles
         heapq.heapreplace(self._free, done)
         self.jobs += 1
         self.busy_cycles += cycles
-        at(self.env, done - self.env.now, fn, *args)
+        call_at(self.env, done - now, fn, *args)
 
     def busy_until_now(self) -> float:
         """Busy cycles up to now (jobs queued for the future are not counted)."""

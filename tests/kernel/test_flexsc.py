@@ -227,3 +227,28 @@ def test_syscall_threads_and_memory_are_accounted():
     k.env.process(user())
     k.env.run()
     assert fsc.parked == 5 and fsc.max_parked == 5
+
+
+def test_consume_is_ret_value_and_free_in_one_call():
+    """libflexsc's completion loop takes each entry with `consume`: the same return value and
+    result as `ret` and `value`, and the entry is free again (no leaked entries)."""
+    k, th, fsc = kf.flexsc()
+    sock = Socket(k.env)
+    sock.deliver(Message(300, "payload"))
+    got = {}
+
+    def user():
+        a, b = fsc.post("read", sock), fsc.post("getppid")
+        while len(got) < 2:
+            yield from fsc.wait()
+            for idx in fsc.poll():
+                expect = (fsc.ret(idx), fsc.value(idx))
+                got[idx] = (fsc.consume(idx), expect)
+        assert set(got) == {a, b}
+    k.env.process(user())
+    k.env.run()
+    for (ret, value), expect in got.values():
+        assert (ret, value) == expect and type(ret) is int
+    assert sorted(v[0][0] for v in got.values()) == [0, 300]
+    assert [v[0][1].payload for v in got.values() if v[0][0] == 300] == ["payload"]
+    assert fsc.table.in_use == 0 and all(c is None for c in fsc.calls)
