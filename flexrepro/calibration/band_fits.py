@@ -4,7 +4,7 @@ their ends (data/calibration/bands/).
 One `Band` is one assumption of the ledger (data/ledger.csv), or a group of them that move
 together in an argued direction. Its two corners put every row at one end of its ledger range
 (`Band.ends` says which end goes with the band's `high` corner). Some assumptions enter the
-calibration itself: the platform fit (Xalan's L1i and L3 shares, the kernel's saturation, the
+calibration itself: the platform fit (Xalan's L3 share, the kernel's saturation, the
 dTLB miss cost), the servers' Table 1 fits (the shared kernel core's size, the network stack's
 per-packet work and interrupt rate, the EAGAIN exit: they run in the Table 1 conditions, epoll
 on 1 core). At such a corner the model is only calibrated again once those fits are re-run on
@@ -113,10 +113,10 @@ BANDS: dict[str, Band] = {b.name: b for b in (
              "ApacheBench and httperf opens connections in the window; memcached's are open before it. The "
              "total is unchanged, so the Table 1 fit does not move beyond its tolerance (checked)"),
     Band("platform.pollution", {"platform.tlb_miss_cycles": _HI, "kernel.saturation": _HI,
-                                "xalan.working_set.l1i": _HI, "xalan.working_set.l3": _HI},
+                                "xalan.working_set.l3": _HI},
          "platform",
          why="high = pollution costs more: a dearer dTLB miss, a call touching more of its working set, "
-             "Xalan's (hence the servers' user code's) L1i and L3 shares at their tops; the platform fit and "
+             "Xalan's (hence the servers' user code's) L3 share at its top; the platform fit and "
              "both server fits re-run at each end"),
     Band("kernel_core.scale", {"kernel_core.scale": _HI}, "server",
          why="the shared kernel core's size: both server fits re-run on it (the platform fit does not see it)"),
@@ -175,8 +175,8 @@ _NETSTACK = {"netstack.rx": "rx", "netstack.ack_rx": "ack_rx", "netstack.tx_comp
              "netstack.max_rate": "max_rate", "netstack.mss": "mss"}
 _CALLS = {"syscall.eagain": "eagain", "syscall.futex": "futex"}
 _PLATFORM = {"platform.tlb_miss_cycles": "TLB_MISS_CYCLES", "kernel.saturation": "KERNEL_SATURATION",
-             "xalan.working_set.l1i": "XALAN_L1I_FRACTION", "xalan.working_set.l3": "XALAN_L3_FRACTION"}
-_CAPACITY = {"xalan.working_set.l1i": "l1i", "xalan.working_set.l3": "l3"}     # ledger lines -> share
+             "xalan.working_set.l3": "XALAN_L3_FRACTION"}
+_CAPACITY = {"xalan.working_set.l3": "l3"}     # ledger lines -> share
 
 
 @dataclass

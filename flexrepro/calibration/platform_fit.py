@@ -20,9 +20,9 @@ Fitted (scipy least squares, fixed starts, bounded): the user- and kernel-side l
 a trap from a full pipeline and the window over which in-flight work builds up
 (`platform.trap`), the latency overlap of L1d/L2/L3 refills, Xalan's reuse intervals (a
 power law in the structure's capacity: lambda_s = lambda0 * (C_s / C_l1d)^beta), the
-fraction of the L1d (and dTLB) and of the L2 that Xalan keeps reusing, and each kernel
-path's base CPI. Xalan's L1i and L3 shares are assumptions (XALAN_L1I_FRACTION,
-XALAN_L3_FRACTION): the fit's cost is flat in them.
+fraction of the L1d (and dTLB), of the L1i and of the L2 that Xalan keeps reusing, and each
+kernel path's base CPI. Xalan's L3 share is an assumption (XALAN_L3_FRACTION): the fit's cost
+is flat in it.
 
 Kernel profiles are read off OSDI'10 Table 1: a call of I instructions touches a fraction
 1 - exp(-KERNEL_SATURATION) of its working set (one pass through its code path and data),
@@ -36,6 +36,12 @@ Where the data contradict the bounds (reported, the bounds are kept):
 - pread stays 43% above its measured 12,300 cycles at the CPI floor: its demand misses
   (11.5K cycles at the fitted penalties) plus the kernel-side lost work fitted on OSDI'10 Figure 4
   do not fit in it; stat is 4% above for the same reason.
+- OSDI'10 Figure 4 at 500 (28.2%): the fit gives 33.2%, 0.02 points outside 5. Xalan's L1i
+  share is fitted (0.976 of the L1i): a Xalan that fills its L1i brings Figure 1's total loss at
+  5K-10K to 47.1/35.7% (was 44.7/34.3% with the share held at 0.9, against 48.0/37.3%) and
+  evicts more of pwrite's 53 L1i lines in 500 instructions (31.0% -> 33.2%); the weighted cost
+  falls 617.5 -> 511.8, so the fit takes it. The numbers below were computed with the share
+  held at 0.9; with it fitted the 5K/10K gaps are -8.4/-13.2 points.
 - OSDI'10 Figure 4 at 5K and 10K (45.2%, 50.0%): the fit reaches 37.8% and 38.0%. The loss
   is (D + R(N)) / (k0 + D + R(N)): D the kernel-side lost work (4,946, pinned by 100-1K),
   R(N) the warm call's refills, k0 = 31,285 - D - R_cold - overlap the back-to-back call
@@ -82,11 +88,7 @@ TABLE1_NAMES = {"stat": "stat", "pread": "pread", "pwrite": "pwrite", "open+clos
 TABLE1_STRUCTURES = {"l1i": "l1i_lines_evicted", "l1d": "l1d_lines_evicted", "l2": "l2_lines_evicted",
                      "l3": "l3_lines_evicted", "dtlb": "l1_dtlb_entries_evicted"}
 FIG1_RANGE = (1_000, 100_000)
-# Not identified (the fit's cost is flat in it): Xalan's share of the L1i. xalancbmk is one
-# of the few SPEC CPU2006 programs with a non-negligible L1i miss rate on a 32 KiB L1i, i.e.
-# its instruction working set is about the cache's size. Ledger: assumption, band 0.5-1.
-XALAN_L1I_FRACTION = 0.9
-# Not identified either: Xalan's share of the L3. The fit's cost is exactly flat from 0 up to
+# Not identified: Xalan's share of the L3. The fit's cost is exactly flat from 0 up to
 # 1 - 3,326 / 131,072 = 0.9746 (Xalan and the pwrite path both fit in the L3, so no data point
 # sees the share) and rises steeply above it (Figure 1 leaves its band by 0.98). As a free
 # parameter it stayed wherever its start put it: 0.963 from the global search's start, 0.9
@@ -109,6 +111,11 @@ FREE = {
     "log10_reuse_l1d": (3.0, 1.0, 7.0),
     "reuse_exponent": (1.0, 0.0, 3.0),
     "xalan_l1d_fraction": (0.5, 0.0, 1.0),  # of the L1d and the L1 dTLB
+    # of the L1i, from half of it: xalancbmk is one of the few SPEC CPU2006 programs with a
+    # non-negligible L1i miss rate on a 32 KiB L1i, i.e. its instruction working set is about
+    # the cache's size. Figure 1's total loss at 5K-10K identifies it (cost 617.5 held at 0.9,
+    # 523.7 at 0.95, 532.1 at 1.0); it was an assumption while the fit was flat in it.
+    "xalan_l1i_fraction": (0.9, 0.5, 1.0),
     "xalan_l2_fraction": (0.9, 0.0, 1.0),
 }
 # Least-squares starting points: the FREE defaults, and the basin a global search
@@ -118,7 +125,7 @@ STARTS = (
     {"user_direct_cycles": 565.0, "kernel_direct_cycles": 5800.0, "log10_inflight_window": 2.1,
      "log_overlap_l1d": 0.6, "log_overlap_l2": 2.3, "log_overlap_l3": 2.3,
      "log10_reuse_l1d": 3.17, "reuse_exponent": 0.46, "xalan_l1d_fraction": 0.46,
-     "xalan_l2_fraction": 0.91},
+     "xalan_l2_fraction": 0.91, "xalan_l1i_fraction": 0.95},
 )
 MIN_CPI = 0.25               # four instructions per cycle: the Core i7's issue width
 WEIGHTS = {"fig1": 2.0, "kernel_loss": 1.0, "recovery": 1.0, "table1_cycles": 0.5}
@@ -235,7 +242,7 @@ def build(x, spec: PlatformSpec, targets: dict) -> ModelParams:
     """The parameter set for a vector of free values (FREE order, then kernel CPIs)."""
     v = dict(zip(FREE, map(float, x[:len(FREE)])))
     cap = {s: spec.capacity(s) for s in TABLE1_STRUCTURES}
-    frac = {"l1i": XALAN_L1I_FRACTION, "l1d": v["xalan_l1d_fraction"], "dtlb": v["xalan_l1d_fraction"],
+    frac = {"l1i": v["xalan_l1i_fraction"], "l1d": v["xalan_l1d_fraction"], "dtlb": v["xalan_l1d_fraction"],
             "l2": v["xalan_l2_fraction"], "l3": XALAN_L3_FRACTION}
     reuse0 = 10.0 ** v["log10_reuse_l1d"]
     xalan = CodeProfile(

@@ -17,7 +17,7 @@ The bands and their groups are `calibration.band_fits.BANDS` (each with its reas
 | nginx.posted_accepts | libflexsc's posted accepts | nginx, FlexSC rows only |
 | netstack.split | when the per-connection work is paid (set-up vs tear-down) | nginx only |
 | netstack.work | netstack.rx, ack_rx, tx_completion (high), max_rate (low), mss (low), syscall.eagain (high) | refitted: data/calibration/bands/ |
-| platform.pollution | platform.tlb_miss_cycles, kernel.saturation, xalan.working_set.l1i, .l3 | refitted (platform + servers) |
+| platform.pollution | platform.tlb_miss_cycles, kernel.saturation, xalan.working_set.l3 | refitted (platform + servers) |
 | kernel_core.scale | the shared kernel core's size | refitted (servers) |
 
 The refitted corners were fitted once (`python -m flexrepro.calibration.band_fits`) and are
