@@ -15,8 +15,9 @@ it; that takes 1-5 minutes of CPU per corner, so it is done ONCE, by
 and the parameter set is committed as data/calibration/bands/<band>-<corner>.json with its
 provenance (the command, the commit, a digest of the data the fit read and of the committed
 params.json it started from). The bands experiment only loads it. A refitted corner whose
-Table 1 fit misses a target by more than the committed fit does (plus the fit's tolerance:
-`misses`) is not a calibrated model: the calibration data exclude that end, and the bands do
+Table 1 fit misses a target by more than the committed fit does (plus the fit's tolerance), or
+whose platform fit misses a calibration claim the committed fit meets (`misses`), is not a
+calibrated model: the calibration data exclude that end, and the bands do
 not run it (they list it);
 tests/calibration/test_band_fits.py checks the files are current (digests) and that one
 corner still re-simulates its Table 1 rows within the fit tolerance.
@@ -347,9 +348,9 @@ FIT_TOL_PCT = 0.5       # server_fit's tolerance (tol=0.005), in percent
 
 def misses(band: str, which: str) -> list[str]:
     """The Table 1 targets a refitted corner misses by more than the committed fit misses them
-    (plus the fit's tolerance), and a platform refit whose cost (Figure 1, OSDI'10) is above the
-    committed fit's: at such a corner the model is not calibrated -- typically a base CPI held
-    at the 4-wide core's peak -- so the calibration data exclude that end of the range."""
+    (plus the fit's tolerance), and the platform targets a platform refit misses (`_platform_misses`):
+    at such a corner the model is not calibrated -- typically a base CPI held at the 4-wide core's
+    peak -- so the calibration data exclude that end of the range."""
     if not get(band).refit:
         return []
     path = corner_file(band, which)
@@ -359,14 +360,40 @@ def misses(band: str, which: str) -> list[str]:
     fit = json.loads(path.read_text())["fit"]
     ref = json.loads((paths.DATA / "calibration" / "params.json").read_text())["fit"]
     out = []
-    if "platform" in fit and fit["platform"]["cost"] > ref["platform"]["cost"] * (1 + FIT_TOL_PCT / 100):
-        out.append(f"platform fit cost {fit['platform']['cost']:.1f} (committed fit {ref['platform']['cost']:.1f})")
+    if "platform" in fit:
+        out += _platform_misses(fit["platform"]["residuals"], ref["platform"]["residuals"])
     for server in ("memcached", "nginx"):
         committed = {r["target"]: abs(r["residual_pct"]) for r in ref[server]["residuals"]}
         for r in fit[server]["residuals"]:
             if abs(r["residual_pct"]) > committed[r["target"]] + FIT_TOL_PCT:
                 out.append(f"{server} {r['target']} {r['residual_pct']:+.1f}% (committed fit "
                            f"{committed[r['target']]:.1f}%)")
+    return out
+
+
+CLAIM_POINTS = 5.0      # F1-xalan-curve's tolerance (abs 5 points each), the issue's for OSDI'10 Figure 4
+CLAIMED = ("fig1_total_pct", "fig1_direct_pct", "kernel_ipc_loss_pct")
+
+
+def _platform_misses(rows: list[dict], committed: list[dict]) -> list[str]:
+    """The calibration claims a refitted platform corner misses that the committed fit meets: a
+    Figure 1 point (F1-xalan-curve) or an OSDI'10 Figure 4 point outside 5 points, Figure 1's
+    direct share not dominant at 1K or not dominated at 5K-100K. Not the fit's total cost: the
+    committed fit is its minimum, so any other value of an assumption costs more and a cost
+    threshold would set the band's width. The recovery bins and OSDI'10 Table 1's cycles carry
+    no tolerance to judge a corner by; the corner files keep their residuals."""
+    def by_point(rs):
+        return {(r["target"], r["x"]): r for r in rs if r["target"] in CLAIMED}
+    mine, ref = by_point(rows), by_point(committed)
+    out = [f"{t} at {x:g}: {r['model']:.1f} vs {r['paper']:g} (committed fit {ref[t, x]['model']:.1f})"
+           for (t, x), r in mine.items()
+           if abs(r["model"] - r["paper"]) > CLAIM_POINTS >= abs(ref[t, x]["model"] - ref[t, x]["paper"])]
+
+    def direct_dominates(rs, x):
+        return rs["fig1_direct_pct", x]["model"] / rs["fig1_total_pct", x]["model"] > 0.5
+    for (t, x) in mine:
+        if t == "fig1_total_pct" and direct_dominates(mine, x) != direct_dominates(ref, x):
+            out.append(f"Figure 1's direct share at {x:g} changes side of 0.5")
     return out
 
 
