@@ -79,7 +79,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from ..calibration import band_fits
-from ..calibration.band_fits import BANDS, CORNERS
+from ..calibration.band_fits import BANDS
 from ..harness.config import Param, ParamSet
 from ..harness.registry import Experiment, get, register
 from ..platform import MODELLED

@@ -147,3 +147,15 @@ def test_refit_command_rejects_a_bad_band_in_one_line(capsys):
     assert band_fits.main([]) == 2
     err = capsys.readouterr().err
     assert "parameter 'band'" in err and "usage:" in err
+
+
+def test_a_platform_corner_where_the_direct_cost_dominates_at_5k_is_excluded(monkeypatch, tmp_path):
+    doc = json.loads(band_fits.corner_file("platform.pollution", "low").read_text())
+    rows = doc["fit"]["platform"]["residuals"]
+    (total,) = [r for r in rows if r["target"] == "fig1_total_pct" and r["x"] == 5000]
+    (direct,) = [r for r in rows if r["target"] == "fig1_direct_pct" and r["x"] == 5000]
+    direct["model"] = 0.6 * total["model"]            # F1-indirect-dominates fails, within 5 points or not
+    direct["paper"] = direct["model"]
+    (tmp_path / "platform.pollution-low.json").write_text(json.dumps(doc))
+    monkeypatch.setattr(band_fits, "BANDS_DIR", tmp_path)
+    assert band_fits.misses("platform.pollution", "low") == ["Figure 1's direct share at 5000 on the wrong side of 0.5"]
