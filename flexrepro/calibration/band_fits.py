@@ -378,13 +378,22 @@ def misses(band: str, which: str) -> list[str]:
     return out
 
 
-CLAIM_POINTS = 5.0      # F1-xalan-curve's tolerance (abs 5 points each), the issue's for OSDI'10 Figure 4
+FIG4_POINTS = 5.0       # issue 13's target for OSDI'10 Figure 4 (tests/experiments/test_fig01.py); no claim row
 CLAIMED = ("fig1_total_pct", "fig1_direct_pct", "kernel_ipc_loss_pct")
+
+
+def _within(target: str, r: dict) -> bool:
+    """A Figure 1 point within F1-xalan-curve's tolerance (the claims table's), a Figure 4 point
+    within FIG4_POINTS."""
+    from .. import reference
+    if target == "kernel_ipc_loss_pct":
+        return abs(r["model"] - r["paper"]) <= FIG4_POINTS
+    return reference.target("F1-xalan-curve").around(r["paper"]).accepts(r["model"])
 
 
 def _platform_misses(rows: list[dict], committed: list[dict]) -> list[str]:
     """The calibration claims a refitted platform corner misses that the committed fit meets: a
-    Figure 1 point (F1-xalan-curve) or an OSDI'10 Figure 4 point outside 5 points, Figure 1's
+    Figure 1 point outside F1-xalan-curve's tolerance or an OSDI'10 Figure 4 point outside 5, Figure 1's
     direct share not dominant at 1K or not dominated at 5K-100K. Not the fit's total cost: the
     committed fit is its minimum, so any other value of an assumption costs more and a cost
     threshold would set the band's width. The recovery bins and OSDI'10 Table 1's cycles carry
@@ -393,8 +402,7 @@ def _platform_misses(rows: list[dict], committed: list[dict]) -> list[str]:
         return {(r["target"], r["x"]): r for r in rs if r["target"] in CLAIMED}
     mine, ref = by_point(rows), by_point(committed)
     out = [f"{t} at {x:g}: {r['model']:.1f} vs {r['paper']:g} (committed fit {ref[t, x]['model']:.1f})"
-           for (t, x), r in mine.items()
-           if abs(r["model"] - r["paper"]) > CLAIM_POINTS >= abs(ref[t, x]["model"] - ref[t, x]["paper"])]
+           for (t, x), r in mine.items() if _within(t, ref[t, x]) and not _within(t, r)]
 
     def holds(rs, x):        # F1-direct-dominates at 1K, F1-indirect-dominates at 5K-100K
         share = rs["fig1_direct_pct", x]["model"] / rs["fig1_total_pct", x]["model"]
