@@ -37,9 +37,14 @@ def test_bench_rows_cover_every_case():
     assert (per_call.repeats == TINY.call_repeats).all() and TINY.call_repeats == 3
     assert ((per_call.value_min <= per_call.value) & (per_call.value <= per_call.value_max)).all()
     assert (per_call.value_min < per_call.value_max).all()     # three separate timings, not one copied
+    # scaling: the median of the back-to-back pairs' ratios, each pair's runs against their own floors
     scaling = df[df.case == "scaling"].iloc[0]
-    pr = df[df.case == "per_request"].set_index("clients").value
-    assert scaling.value == pytest.approx(pr[16] / pr[4])
+    pr = df[df.case == "per_request"].pivot(index="repeat", columns="clients", values="value")
+    ratios = sorted(pr[16] / pr[4])
+    assert len(ratios) == scaling.repeats == TINY.scaling_repeats == 3
+    assert scaling.value == pytest.approx(ratios[1])
+    assert (scaling.value_min, scaling.value_max) == pytest.approx((ratios[0], ratios[-1]))
+    assert scaling.events_ratio > 0 and scaling.raw_ratio > 0
     mem = df[df.case == "peak_memory"].iloc[0]
     assert mem.value >= mem.baseline_rss_mib > 0 and mem.requests >= 64 // 8
 

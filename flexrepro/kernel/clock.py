@@ -15,6 +15,7 @@ Use `env.timeout` where an event must be a real `simpy.Event` (conditions `a | b
 """
 from __future__ import annotations
 
+from collections import deque
 from heapq import heappush
 from typing import Callable
 
@@ -46,3 +47,52 @@ def call_at(env: simpy.Environment, delay: float, fn: Callable, *args) -> None:
     ev = Tick()
     ev.callbacks = [lambda _ev: fn(*args)]
     heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), ev))
+
+
+class TimerList:
+    """Timers set in the order they expire -- one retransmission timeout per dropped SYN, say --
+    kept in a list with only the earliest in SimPy's heap, as Linux keeps its timers in lists
+    rather than one heap.
+
+    With 16,384 ApacheBench clients most of them wait out a SYN timeout at once; as separate
+    heap entries they make every heap push and pop of the run log2(16,384) deep. Here each
+    timer still takes its event serial when it is set, exactly as `call_at` would, and its
+    heap entry -- the same (time, NORMAL, serial) -- goes in when the timer before it fires, so
+    the order of events and `sim_events` are unchanged. A timer that would expire before the
+    last one in the list goes straight to the heap (`call_at`'s entry).
+    """
+    __slots__ = ("env", "_timers")
+
+    def __init__(self, env: simpy.Environment):
+        self.env = env
+        self._timers: deque = deque()
+
+    def call_at(self, delay: float, fn: Callable, *args) -> None:
+        """Call fn(*args) `delay` from now (as `call_at`)."""
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        env, timers = self.env, self._timers
+        when, eid = env._now + delay, next(env._eid)
+        if timers and when < timers[-1][0]:
+            ev = Tick()
+            ev.callbacks = [lambda _ev: fn(*args)]
+            heappush(env._queue, (when, NORMAL, eid, ev))
+            return
+        timers.append((when, eid, fn, args))
+        if len(timers) == 1:
+            self._arm(when, eid)
+
+    def __len__(self) -> int:
+        return len(self._timers)
+
+    def _arm(self, when: float, eid: int) -> None:
+        ev = Tick()
+        ev.callbacks = [self._fire]
+        heappush(self.env._queue, (when, NORMAL, eid, ev))
+
+    def _fire(self, _ev) -> None:
+        timers = self._timers
+        _when, _eid, fn, args = timers.popleft()
+        if timers:
+            self._arm(*timers[0][:2])
+        fn(*args)

@@ -24,9 +24,10 @@ from itertools import count
 from typing import Callable
 
 from ..errors import ConfigError
+from ..kernel.clock import TimerList
 from ..kernel.net import Listener, Message, Socket
 from ..steady import window_stats
-from .network import Testbed, at
+from .network import Testbed
 
 SYN_BYTES = 0       # control segments carry no payload; the Link adds the headers
 # The client machine runs "the same Linux installation" as the server (ATC'11 Section 6):
@@ -111,6 +112,8 @@ class LoadGenerator:
         self._rids = count()
         self.conns: list[ClientConn] = []
         self.syn_retransmits = 0
+        # retransmission timers by (segment, attempt): each list expires in the order it is set
+        self._rto_timers: dict[tuple[str, int], TimerList] = {}
 
     # ---- connections ----
     def new_conn(self) -> ClientConn:
@@ -129,12 +132,19 @@ class LoadGenerator:
             # dropped: no SYN-ACK comes; the client's retransmission timer fires RTO after
             # the SYN left it, and the next try waits twice as long
             self.syn_retransmits += 1
-            at(self.env, sent + self._rto(attempt) - self.env.now, self.open, conn, then, first, attempt + 1)
+            self._timers("syn", attempt).call_at(sent + self._rto(attempt) - self.env.now,
+                                                 self.open, conn, then, first, attempt + 1)
             return
         self._syn_ack(conn, then, first, self.env.now, 0)
 
     def _rto(self, attempt: int) -> float:
         return SYN_RTO_S * self.tb.cycles_per_second * 2 ** attempt
+
+    def _timers(self, segment: str, attempt: int) -> TimerList:
+        key = (segment, attempt)
+        if key not in self._rto_timers:
+            self._rto_timers[key] = TimerList(self.env)
+        return self._rto_timers[key]
 
     def _syn_ack(self, conn, then, first, sent, attempt):
         self.tb.to_client.send(SYN_BYTES, self._ack, conn, then, first, sent, attempt)
@@ -150,8 +160,8 @@ class LoadGenerator:
             # dropped (and the request behind it): the server's request sock sends its SYN-ACK
             # again RTO after the last one, and the client acknowledges it again
             self.syn_retransmits += 1
-            at(self.env, synack_sent + self._rto(attempt) - self.env.now,
-               self._syn_ack, conn, then, first, synack_sent + self._rto(attempt), attempt + 1)
+            self._timers("syn-ack", attempt).call_at(synack_sent + self._rto(attempt) - self.env.now, self._syn_ack,
+                                                     conn, then, first, synack_sent + self._rto(attempt), attempt + 1)
             return
         self._established(conn, then, first)
 

@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import ConfigError
+from ..kernel.clock import TimerList
 from ..kernel.net import Listener, Message
 from .client import ClientConn, LoadGenerator, Request
 from .network import DATA, Testbed, at
@@ -78,6 +79,7 @@ class Httperf(LoadGenerator):
         hz = testbed.cycles_per_second
         self._gap = self.p.requests_per_connection / rate * hz    # cycles between sessions
         self._timeout = self.p.timeout_s * hz
+        self._timeouts = TimerList(self.env)       # one delay for all: they expire in the order set
         self._warmup, self._measure = warmup_s * hz, measure_s * hz
         self.on_warm: list[Callable[[], None]] = []
         self.gate: Callable[[], bool] = lambda: True   # the server's own start-up is over
@@ -127,7 +129,7 @@ class Httperf(LoadGenerator):
 
     def _armed(self, conn: ClientConn) -> None:
         """The request is on its way: start its timeout clock."""
-        at(self.env, self._timeout, self._expire, conn, conn.outstanding)
+        self._timeouts.call_at(self._timeout, self._expire, conn, conn.outstanding)
 
     def on_reply(self, conn: ClientConn, req: Request, msg: Message) -> None:
         if conn.state >= self.p.requests_per_connection:
