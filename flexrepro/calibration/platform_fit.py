@@ -330,12 +330,23 @@ def fit(spec: PlatformSpec | None = None) -> tuple[ModelParams, dict]:
     sols = [least_squares(resid, np.array([start[k] for k in FREE]), bounds=(lo, hi), method="trf",
                           max_nfev=300) for start in STARTS]
     sol = min(sols, key=lambda s: s.cost)
-    params = build(sol.x, spec, targets)
-    report = {"free": dict(zip(FREE, map(float, sol.x))), "cost": float(sol.cost),
-              "costs_by_start": [float(s.cost) for s in sols],
-              "kernel_base_cpi": {n: p.base_cpi for n, p in params.profiles.items() if p.domain == "kernel"},
-              "residuals": residual_table(params, spec, targets)}
-    return params, report
+    return _report(sol.x, spec, targets, cost=float(sol.cost), costs_by_start=[float(s.cost) for s in sols])
+
+
+def rebuild(free: dict[str, float], spec: PlatformSpec | None = None) -> tuple[ModelParams, dict]:
+    """The parameters and report `fit` gives at the free values `free`, without searching
+    (the quick check that a parameter file is what the model makes of its own fitted values)."""
+    spec = spec or load_platform()
+    targets = _targets()
+    x = np.array([free[k] for k in FREE])
+    return _report(x, spec, targets, cost=0.5 * float(np.sum(_residual_fn(spec, targets)(x) ** 2)))
+
+
+def _report(x, spec: PlatformSpec, targets: dict, **search) -> tuple[ModelParams, dict]:
+    params = build(x, spec, targets)
+    return params, {"free": dict(zip(FREE, map(float, x))), **search,
+                    "kernel_base_cpi": {n: p.base_cpi for n, p in params.profiles.items() if p.domain == "kernel"},
+                    "residuals": residual_table(params, spec, targets)}
 
 
 def global_search(spec: PlatformSpec | None = None, maxiter: int = 40, popsize: int = 8, seed: int = 2011):

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from flexrepro import paths
+from flexrepro.errors import FlexreproError
 from flexrepro.calibration import ABS_TOL, REL_TOL, CalibrationDrift, calibrate, differences, fit_all, to_json
 from flexrepro.platform import load_params
 
@@ -54,6 +55,22 @@ def test_quick_fit_goes_to_results_and_leaves_the_committed_file(tmp_path):
     assert [d.split(":")[0] for d in drift.differences] == ["platform.overlap_l2"]
     with pytest.raises(CalibrationDrift, match="flexrepro calibrate --write"):
         drift.check()
+
+
+def test_quick_rebuilds_from_the_committed_fit_and_says_when_it_cannot(tmp_path):
+    doc = json.loads((paths.CALIBRATION / "params.json").read_text())
+    committed = tmp_path / "params.json"
+    committed.write_text(json.dumps(doc))
+    fit = calibrate(tmp_path / "out", quick=True, committed=committed)
+    # the committed fit's own values, its cost and residuals: no search happened
+    assert fit.reports["platform"]["free"] == doc["fit"]["platform"]["free"]
+    assert fit.reports["platform"]["cost"] == pytest.approx(doc["fit"]["platform"]["cost"], rel=1e-9)
+    del doc["fit"]["platform"]["free"]["reuse_exponent"]
+    committed.write_text(json.dumps(doc))
+    with pytest.raises(FlexreproError, match="'quick'.*reuse_exponent"):
+        calibrate(tmp_path / "out", quick=True, committed=committed)
+    with pytest.raises(FlexreproError, match="'quick'.*does not exist"):
+        calibrate(tmp_path / "out", quick=True, committed=tmp_path / "missing.json")
 
 
 def test_write_replaces_the_committed_file(tmp_path, refit, monkeypatch):
