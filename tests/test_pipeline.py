@@ -5,7 +5,9 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from flexrepro import ConfigError, pipeline
+from pathlib import Path
+
+from flexrepro import ConfigError, paths, pipeline
 
 PARAMS = '''quick = False
 seeds = None
@@ -68,6 +70,19 @@ def test_bad_parameters_fail_before_any_work(tmp_path, monkeypatch, name, value,
     with pytest.raises(ConfigError, match=message):
         pipeline.variant(str(nb), [(name, value)], out=tmp_path / "variants")
     assert not (tmp_path / "variants").exists()
+
+
+def test_kernels_import_this_checkout_whatever_else_is_on_the_path(tmp_path, monkeypatch):
+    # another flexrepro first on PYTHONPATH (as another checkout installed in FLEXREPRO_PYTHON's env)
+    decoy = tmp_path / "other" / "flexrepro"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("")
+    monkeypatch.setenv("PYTHONPATH", str(decoy.parent))
+    where = tmp_path / "where.txt"
+    nb = write_nb(tmp_path / "where.ipynb",
+                  body="import flexrepro, pathlib\npathlib.Path(out_dir).write_text(flexrepro.__file__)")
+    pipeline.execute_notebook(nb, tmp_path / "executed" / "where.ipynb", {"out_dir": str(where)})
+    assert Path(where.read_text()).resolve().parent == paths.ROOT / "flexrepro"
 
 
 def test_unknown_notebook_lists_the_known_ones():

@@ -88,9 +88,22 @@ def _stderr_to(log: Path):
             os.close(saved)
 
 
+def this_checkout_first() -> None:
+    """Kernels (they inherit this process's environment) import this checkout's flexrepro.
+
+    Without it a kernel finds whichever flexrepro its interpreter has installed: with
+    FLEXREPRO_PYTHON pointing at another checkout's environment (installed editable), the
+    notebooks would run that checkout's code and read and fill that checkout's cache."""
+    root = str(paths.ROOT)
+    rest = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
+    os.environ["PYTHONPATH"] = os.pathsep.join([root, *rest])
+
+
 def execute_notebook(nb: Path, executed: Path, parameters: dict[str, Any]) -> float:
     """Run one notebook with papermill; seconds taken, or NotebookFailed."""
     import papermill as pm
+
+    this_checkout_first()
 
     declared = pm.inspect_notebook(str(nb))
     log = executed.with_suffix(".log")
