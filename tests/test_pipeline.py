@@ -1,11 +1,11 @@
 """The notebook pipeline: order, parameter checks before any work, failures that name the notebook."""
+from pathlib import Path
+
 import nbformat
 import pandas as pd
 import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
-
-from pathlib import Path
 
 from flexrepro import ConfigError, paths, pipeline
 
