@@ -29,11 +29,17 @@ def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float,
 
 def summarize(df, by: list[str], value: str, level: float = 0.95):
     """Mean and CI of `value` per group of `by` (a tidy frame: by..., mean, ci_low, ci_high, n)."""
+    return summarize_each(df, by, [value], level)[value]
+
+
+def summarize_each(df, by: list[str], values: list[str], level: float = 0.95) -> dict:
+    """`summarize` of each of `values`, grouping the rows once."""
     import pandas as pd
 
-    rows = []
+    rows: dict[str, list[dict]] = {v: [] for v in values}
     for key, g in df.groupby(by, sort=True):
-        m, lo, hi = mean_ci(g[value], level)
-        key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(by, key)), "mean": m, "ci_low": lo, "ci_high": hi, "n": len(g)})
-    return pd.DataFrame(rows)
+        key = dict(zip(by, key if isinstance(key, tuple) else (key,)))
+        for v in values:
+            m, lo, hi = mean_ci(g[v], level)
+            rows[v].append({**key, "mean": m, "ci_low": lo, "ci_high": hi, "n": len(g)})
+    return {v: pd.DataFrame(r) for v, r in rows.items()}

@@ -12,7 +12,7 @@ import pandas as pd
 from ..harness.config import Param, ParamSet
 from ..platform import MODELLED
 from ..harness.registry import Experiment, register
-from .paired import ratio
+from .paired import ratios
 from ._nginx import INTERFACE, SYSTEM, run_httperf
 
 CONDITIONS = {"1 core, 40000 req/s": (1, 40000), "2 cores, 60000 req/s": (2, 60000)}
@@ -30,12 +30,8 @@ def run_point(config: dict, seed: int) -> dict:
 
 def normalised(df: pd.DataFrame) -> pd.DataFrame:
     """flexsc / epoll per cores and metric (mean and 95% CI over replicates)."""
-    parts = []
-    for m in METRICS:
-        r = ratio(df, m, ["cores"], pct=False)
-        r["metric"] = m
-        parts.append(r)
-    return pd.concat(parts, ignore_index=True)
+    parts = ratios(df, list(METRICS), ["cores"], pct=False)
+    return pd.concat([r.assign(metric=m) for m, r in parts.items()], ignore_index=True)
 
 
 register(Experiment(
