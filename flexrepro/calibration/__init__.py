@@ -129,11 +129,12 @@ def calibrate(out: str | Path | None = None, write: bool = False, quick: bool = 
                              "allowed: write without quick")
     out = Path(out) if out is not None else paths.RESULTS / "calibration"
     committed = Path(committed)
+    before = json.loads(committed.read_text()) if committed.is_file() else None
     if quick:
-        if not committed.is_file():
+        if before is None:
             raise FlexreproError(f"parameter 'quick': it checks the committed {committed}, which does not "
                                  "exist; allowed: quick=False (the full fit)")
-        free = json.loads(committed.read_text()).get("fit", {}).get("platform", {}).get("free")
+        free = before.get("fit", {}).get("platform", {}).get("free")
         missing = sorted(set(platform_fit.FREE) - set(free or {}))
         if missing:
             raise FlexreproError(f"parameter 'quick': {committed} has no fitted value of {', '.join(missing)} "
@@ -147,8 +148,8 @@ def calibrate(out: str | Path | None = None, write: bool = False, quick: bool = 
     written = out / "params.json"
     write_text(written, text)
     fresh = json.loads(text)
-    if committed.is_file():
-        diffs = differences(fresh, json.loads(committed.read_text()), subset=quick)
+    if before is not None:
+        diffs = differences(fresh, before, subset=quick)
     else:
         diffs = [f"{committed} does not exist"]
     replaced = False

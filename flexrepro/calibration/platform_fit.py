@@ -338,8 +338,9 @@ def rebuild(free: dict[str, float], spec: PlatformSpec | None = None) -> tuple[M
     (the quick check that a parameter file is what the model makes of its own fitted values)."""
     spec = spec or load_platform()
     targets = _targets()
-    x = np.array([free[k] for k in FREE])
-    return _report(x, spec, targets, cost=0.5 * float(np.sum(_residual_fn(spec, targets)(x) ** 2)))
+    params, report = _report(np.array([free[k] for k in FREE]), spec, targets)
+    cost = 0.5 * float(np.sum(np.array([r["residual"] for r in report["residuals"]]) ** 2))
+    return params, {"free": report["free"], "cost": cost, **report}
 
 
 def _report(x, spec: PlatformSpec, targets: dict, **search) -> tuple[ModelParams, dict]:

@@ -74,25 +74,24 @@ class TimerList:
         env, timers = self.env, self._timers
         when, eid = env._now + delay, next(env._eid)
         if timers and when < timers[-1][0]:
-            ev = Tick()
-            ev.callbacks = [lambda _ev: fn(*args)]
-            heappush(env._queue, (when, NORMAL, eid, ev))
+            self._push(when, eid, lambda _ev: fn(*args))
             return
         timers.append((when, eid, fn, args))
         if len(timers) == 1:
-            self._arm(when, eid)
+            self._push(when, eid, self._fire)
 
     def __len__(self) -> int:
         return len(self._timers)
 
-    def _arm(self, when: float, eid: int) -> None:
+    def _push(self, when: float, eid: int, callback: Callable) -> None:
+        """The heap entry `call_at` would have pushed, with the serial taken when it was set."""
         ev = Tick()
-        ev.callbacks = [self._fire]
+        ev.callbacks = [callback]
         heappush(self.env._queue, (when, NORMAL, eid, ev))
 
     def _fire(self, _ev) -> None:
         timers = self._timers
         _when, _eid, fn, args = timers.popleft()
         if timers:
-            self._arm(*timers[0][:2])
+            self._push(*timers[0][:2], self._fire)
         fn(*args)
