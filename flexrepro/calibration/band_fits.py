@@ -164,7 +164,13 @@ def corners(band: str) -> list[str]:
 def admissible_corners(band: str) -> list[str]:
     """The corners the bands run: those that differ from the point, less those whose refit
     cannot meet Table 1 (`misses`)."""
-    return [c for c in corners(band) if admissible(band, c)]
+    return list(_admissible_corners(band))
+
+
+@lru_cache(maxsize=None)
+def _admissible_corners(band: str) -> tuple[str, ...]:
+    # asked ~180 times when the bands' grid is built at import
+    return tuple(c for c in corners(band) if admissible(band, c))
 
 
 # --- what a corner changes ------------------------------------------------------------------
