@@ -176,3 +176,27 @@ def test_notebooks_start_longest_first_by_last_time_else_by_points_read():
     # timed before: the last times rank them (live_check runs real servers and reads no point)
     secs = {"identifiability": 45.0, "fig05": 11.0, "table3": 3.0, "live_check": 25.0}
     assert longest_first(list(reads), secs, reads) == ["identifiability", "live_check", "fig05", "table3"]
+
+
+def test_a_notebook_that_reads_no_point_runs_beside_the_sweep(tmp_path, monkeypatch):
+    """Two slots: a notebook that reads no sweep point (the live check) need not wait for the
+    pool; it runs while the points compute (the sweep here waits for its output)."""
+    import time
+
+    out = tmp_path / "results"
+    done = out / "free" / "v.txt"
+    free = write_nb(tmp_path / "free.ipynb", body="import pathlib; d = pathlib.Path(out_dir, 'free'); "
+                    "d.mkdir(parents=True, exist_ok=True); (d / 'v.txt').write_text('1')")
+    reader = write_nb(tmp_path / "reader.ipynb", body="import flexrepro\nif False:\n    flexrepro.run('table2', quick=quick)")
+    seen = []
+
+    def sweep(tasks, executor, scheduler):
+        deadline = time.monotonic() + 120
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen.append((len(tasks), done.exists()))
+
+    monkeypatch.setattr(pipeline, "_precompute", sweep)
+    timings = pipeline.reproduce(out, quick=True, only=[str(reader), str(free)], report=False, jobs=2)
+    assert seen == [(1, True)]
+    assert sorted(t.status for t in timings) == ["ok", "ok"]

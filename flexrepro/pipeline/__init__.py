@@ -23,7 +23,7 @@ import os
 import re
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,24 +241,29 @@ def _slot(nb: Path, executed: Path, parameters: dict[str, Any]) -> tuple[float |
         return None, e.reason, str(e.log)
 
 
-def _precompute(nbs: list[Path], params: dict[str, Any], executor: str, scheduler: str | None) -> dict[str, int]:
-    """Every sweep point the notebooks will ask for, in one pool across the machine's cores;
-    returns how many points each notebook reads."""
-    from .precompute import notebook_calls, plan_tasks, precompute, scorecard_calls
+def _plan(nbs: list[Path], params: dict[str, Any]):
+    """Every sweep point the notebooks will ask for, and how many each notebook reads."""
+    from .precompute import notebook_calls, plan_tasks, scorecard_calls
 
     calls, reads = [], {}
     for nb in nbs:
         c = notebook_calls(nb, params)
         mine = c.calls + (scorecard_calls(params) if nb.stem == LAST else [])
         calls += mine
-        reads[nb.stem] = len(plan_tasks(mine))
+        reads[nb.stem] = len(plan_tasks(mine)) + len(c.unplanned)
         for text in c.unplanned:
             print(f"note: {nb.stem} computes its own points for {text}", flush=True)
+    return plan_tasks(calls), reads
+
+
+def _precompute(tasks, executor: str, scheduler: str | None) -> None:
+    """The points, in one pool across the machine's cores."""
+    from .precompute import precompute
+
     t0 = time.perf_counter()
-    computed, cached = precompute(plan_tasks(calls), executor=executor, scheduler=scheduler)
+    computed, cached = precompute(tasks, executor=executor, scheduler=scheduler)
     print(f"sweep points: {computed} computed, {cached} from the cache, "
           f"{time.perf_counter() - t0:.1f} s", flush=True)
-    return reads
 
 
 POINTS_PER_SECOND = 25.0     # a notebook reads and re-checks ~25 points/s (identifiability: ~1,000 in ~45 s)
@@ -333,11 +338,14 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
         line(timings[-1])
 
     t_start: dict[str, float] = {}
+    from .kernels import warm_kernels
+
+    this_checkout_first()                # the zygote imports this checkout, as each kernel would
     try:
-        with _shared_dask(executor, scheduler):
+        with _shared_dask(executor, scheduler), (warm_kernels() if todo else nullcontext()):
             if todo:
                 if jobs == 1 or len(todo) == 1:
-                    _precompute([nb for nb, _, _ in todo], params, executor, scheduler)
+                    _precompute(_plan([nb for nb, _, _ in todo], params)[0], executor, scheduler)
                     for nb, executed, key in todo:
                         t_start[nb.stem], before = time.perf_counter(), _listing(out)
                         try:
@@ -369,9 +377,9 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
 
 
 def _run_in_slots(todo, params, executor, scheduler, jobs, out, t_start, finish) -> None:
-    """`jobs` notebook kernels at a time. The calibration notebook (it reads no sweep point)
-    runs while the shared pool computes the points; the others start once the points are
-    cached, longest first (the scorecard among them: it reads only cached points)."""
+    """`jobs` notebook kernels at a time. The calibration notebook and, in the other slots,
+    notebooks that read no sweep point run while the shared pool computes the points; the
+    others start once the points are cached, longest first."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -397,17 +405,23 @@ def _run_in_slots(todo, params, executor, scheduler, jobs, out, t_start, finish)
                 return
 
     try:
+        tasks, reads = _plan([it[0] for it in todo], params)
+        # calibration, then the notebooks that read no sweep point (the live check: real servers,
+        # partly waiting on them) run beside the pool, in the slots; the others once the points
+        # are cached, the scorecard among them (it reads only cached points)
+        seconds = _last_seconds(out)
         first = [it for it in todo if it[0].stem == FIRST]
-        # the scorecard too: it reads only cached points, so it need not wait for the others
-        # and run alone on one core at the end (32-44 s of a full run)
+        free = [it for it in todo if it not in first and reads[it[0].stem] == 0]
+        order = longest_first([it[0].stem for it in free], seconds, {})
+        first += sorted(free, key=lambda it: order.index(it[0].stem))
         middle = [it for it in todo if it not in first]
-        for it in first:
+        for it in first:                 # queued in the slots' pool: they start as slots free up
             submit(it)
-        reads = _precompute([it[0] for it in todo], params, executor, scheduler)
-        order = longest_first([it[0].stem for it in middle], _last_seconds(out), reads)
+        _precompute(tasks, executor, scheduler)
+        order = longest_first([it[0].stem for it in middle], seconds, reads)
         middle.sort(key=lambda it: order.index(it[0].stem))
         for it in middle:
-            if len(running) >= jobs:
+            while len(running) >= jobs:
                 drain(until_empty=False)
             submit(it)
         drain(until_empty=True)
