@@ -157,6 +157,9 @@ def execute(tasks: list[Task], executor: str = "process", progress: bool = True,
             for i, t in enumerate(tasks):
                 finished(i, fn(t))
         elif executor == "process":
+            from ..platform.occupancy import compile_ahead
+
+            compile_ahead()              # once here, inherited by the forked workers
             pool = process_pool(min(os.cpu_count() or 1, len(tasks)))
             try:
                 futures = {pool.submit(fn, t): i for i, t in enumerate(tasks)}

@@ -57,10 +57,12 @@ def preload() -> None:
     import seaborn  # noqa: F401  (and scipy.stats)
 
     from ..harness import registry
+    from ..platform.occupancy import compile_ahead
     from .. import scorecard  # noqa: F401
     from . import notebook  # noqa: F401
 
     registry.load_all()
+    compile_ahead()
 
 
 def _die_with_parent() -> None:

@@ -230,3 +230,15 @@ def test_compiled_model_equals_the_pure_python_reference_bit_for_bit(seed, n_key
 def test_capacity_must_be_positive():
     with pytest.raises(ValueError, match="capacity"):
         Occupancy("l1d", 0)
+
+
+def test_compile_ahead_compiles_the_signature_the_machines_call():
+    """What compile_ahead compiles (before the sweep forks its workers) is what a simulated
+    segment calls: the simulation adds no second signature, so no worker compiles again."""
+    from flexrepro.platform import occupancy
+    from flexrepro.testbed import nginx
+
+    occupancy.compile_ahead()
+    before = list(occupancy.run_plan.signatures)
+    nginx.simulate("epoll", 1, "apachebench", 16, 0)
+    assert occupancy.run_plan.signatures == before and len(before) == 1
