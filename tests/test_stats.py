@@ -40,3 +40,38 @@ def test_summarize_each_groups_once_and_gives_each_values_own_summary():
         assert list(got.g) == [1, 2, 3] and list(got.n) == [3, 2, 1]
         for row in got.itertuples():
             assert (row.mean, row.ci_low, row.ci_high) == mean_ci(df[df.g == row.g][v])
+
+
+def test_paired_ratios_equal_the_pivot_tables_bit_for_bit():
+    """ratios unstacks (one row per replicate and system) where it used to pivot; the numbers
+    are the pivot's exactly, a 0 epoll value included (NaN), and duplicated rows still pivot."""
+    import numpy as np
+    import pandas as pd
+
+    from flexrepro.experiments.paired import ratios
+
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame([{"cores": c, "replicate": r, "system": s, "a": rng.normal(10, 2), "b": float(rng.integers(0, 3))}
+                       for c in (2, 1) for r in range(5) for s in ("flexsc", "epoll")])
+
+    def reference(frame, values, by):
+        wide = frame.pivot_table(index=[*by, "replicate"], columns="system", values=values, dropna=False)
+        r = pd.DataFrame({v: (wide[(v, "flexsc")] / wide[(v, "epoll")]).where(wide[(v, "epoll")] > 0)
+                          for v in values})
+        r = 100 * (r - 1)
+        out = {}
+        for v in values:
+            rows = []
+            for key, g in r.reset_index().groupby(by, sort=True):
+                m, lo, hi = mean_ci(list(g[v]))
+                rows.append({"cores": key[0], "value": m, "ci_low": lo, "ci_high": hi, "n": len(g)})
+            out[v] = pd.DataFrame(rows)
+        return out
+
+    got, want = ratios(df, ["a", "b"], ["cores"]), reference(df, ["a", "b"], ["cores"])
+    for v in ("a", "b"):
+        pd.testing.assert_frame_equal(got[v], want[v], check_exact=True)
+    twice = pd.concat([df, df])                       # not unique: the pivot's mean of equal rows
+    for v in ("a", "b"):
+        pd.testing.assert_frame_equal(ratios(twice, ["a", "b"], ["cores"])[v].drop(columns="n"),
+                                      want[v].drop(columns="n"), check_exact=True)

@@ -15,7 +15,11 @@ def ratio(df: pd.DataFrame, value: str, by: list[str], pct: bool = True) -> pd.D
 def ratios(df: pd.DataFrame, values: list[str], by: list[str], pct: bool = True) -> dict[str, pd.DataFrame]:
     """`ratio` of each of `values`, from one pivot of the rows (Figure 10's fourteen metrics
     are read by many claims and every band corner: one pivot, not fourteen)."""
-    wide = df.pivot_table(index=[*by, "replicate"], columns="system", values=list(values), dropna=False)
+    rows = df.set_index([*by, "replicate", "system"])[list(values)]
+    if rows.index.is_unique:     # one row per replicate and system: an unstack, 4x cheaper than a pivot
+        wide = rows.unstack("system").sort_index()
+    else:
+        wide = df.pivot_table(index=[*by, "replicate"], columns="system", values=list(values), dropna=False)
     r = pd.DataFrame({v: (wide[(v, "flexsc")] / wide[(v, "epoll")]).where(wide[(v, "epoll")] > 0)  # 0/0 -> NaN
                       for v in values})
     if pct:
