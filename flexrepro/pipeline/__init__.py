@@ -8,8 +8,10 @@ notebooks and the report need: `nbparams` (papermill parameters, checked), `note
 (the notebooks' helpers: output_dir, save_*, paper_*), `report` (REPORT.md from results/).
 
 `reproduce` executes notebooks/calibration.ipynb first (it checks that the committed parameters,
-which every other notebook uses, are still what the model fits), then every other
-notebook (two at a time, longest first, the scorecard among them), and writes the report. Every input is checked
+which every other notebook uses, are still what the model fits) and the notebooks that read no
+sweep point while the points compute, then every other notebook (two at a time, longest first,
+the scorecard among them), and writes the report. Kernels are forked from one warm process
+(`kernels`). Every input is checked
 before the first notebook starts; the run never modifies a tracked file. Executed copies go to results/notebooks/; each notebook writes its figures and
 tables to results/<name>/. A failing notebook stops the run, naming the executed copy
 that shows the error. Sweep points are cached as they finish (flexrepro.harness.cache), so a
