@@ -42,6 +42,7 @@ _LIBRARIES = ("numpy", "scipy", "simpy", "pycachesim", "numba", "llvmlite")
 # editing them must not throw the finished points away.
 _NOT_MODEL = frozenset({"__main__.py", "cli.py", "inputs.py", "scorecard.py", "reference.py"})
 _NOT_MODEL_PACKAGES = frozenset({"pipeline", "claims"})
+SIMULATIONS = "_simulations"     # a model version's shared testbed runs (testbed.memo), beside its experiments
 _KEY_META = b"flexrepro.cache_key"
 _DIGEST_META = b"flexrepro.frame_digest"
 
@@ -147,6 +148,10 @@ class ResultCache:
         self.root = Path(self.root) if self.root is not None else default_root()
         self._warned: set[str] = set()
 
+    def simulations(self) -> Path:
+        """Where the running model version's testbed simulations are shared (testbed.memo)."""
+        return self.root / model_version()[:16] / SIMULATIONS
+
     def path(self, experiment_id: str, key: str) -> Path:
         return self.root / model_version()[:16] / experiment_id / f"{key}.parquet"
 
@@ -192,7 +197,7 @@ class ResultCache:
         if self.root.is_dir():
             for vdir in sorted(d for d in self.root.iterdir() if d.is_dir()):
                 for edir in sorted(d for d in vdir.iterdir() if d.is_dir()):
-                    files = list(edir.glob("*.parquet"))
+                    files = [f for f in edir.iterdir() if f.suffix in (".parquet", ".pkl")]
                     rows.append({"model_version": vdir.name, "current": vdir.name == current,
                                  "experiment": edir.name, "entries": len(files),
                                  "bytes": sum(f.stat().st_size for f in files)})
@@ -207,6 +212,6 @@ class ResultCache:
         for vdir in [d for d in self.root.iterdir() if d.is_dir()]:
             if stale_only and vdir.name == current:
                 continue
-            removed += sum(1 for _ in vdir.rglob("*.parquet"))
+            removed += sum(1 for f in vdir.rglob("*") if f.suffix in (".parquet", ".pkl"))
             shutil.rmtree(vdir)
         return removed

@@ -9,11 +9,13 @@ sweep loses nothing and a rerun computes only the missing points.
 from __future__ import annotations
 
 import atexit
+import functools
 import itertools
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import pandas as pd
@@ -23,6 +25,7 @@ from . import registry
 from .cache import ResultCache, task_key
 from ..errors import ConfigError
 from .seeds import replicate_seeds
+from ..testbed.memo import sharing
 
 EXECUTORS = ("serial", "process", "dask")
 # Default dask scheduler address (e.g. tcp://host:8786) when none is passed: lets
@@ -81,11 +84,14 @@ def plan(experiment_id: str, quick: bool = False, seeds: int | None = None, **ov
     return tasks
 
 
-def run_task(task: Task) -> list[dict]:
-    """Run one (config, seed) point; returns its rows with config, replicate and seed."""
+def run_task(task: Task, share: Path | None = None) -> list[dict]:
+    """Run one (config, seed) point; returns its rows with config, replicate and seed.
+    `share`: a directory where testbed simulations are shared across experiments
+    (testbed.memo; the result cache passes its own)."""
     exp = registry.get(task.experiment_id)
     config = task.config_dict
-    out = exp.run_point(dict(config), task.seed)
+    with sharing(share):
+        out = exp.run_point(dict(config), task.seed)
     rows = out if isinstance(out, list) else [out]
     result = []
     for row in rows:
@@ -256,8 +262,9 @@ def run(experiment_id: str, quick: bool = False, seeds: int | None = None,
 
     cached = len(tasks) - len(todo)
     desc = experiment_id + (f" ({cached} cached)" if cached else "")
+    fn = functools.partial(run_task, share=store.simulations()) if store else run_task
     execute([tasks[i] for i in todo], executor=executor, progress=progress, desc=desc,
-            on_result=done, scheduler=dask_scheduler)
+            on_result=done, scheduler=dask_scheduler, fn=fn)
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     df.attrs.update(experiment=experiment_id, quick=quick, executor=executor, tasks=len(tasks),
                     computed=len(todo), cached=cached, wall_time_s=time.perf_counter() - t0)

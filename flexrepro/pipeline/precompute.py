@@ -15,6 +15,7 @@ Points are cached as each finishes, so an interrupt loses only the points in fli
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -120,10 +121,10 @@ def _cost_key(t: Task) -> str:
     return json.dumps([t.experiment_id, [[k, repr(v)] for k, v in t.config], t.seed])
 
 
-def timed_task(task: Task) -> tuple[list[dict], float]:
+def timed_task(task: Task, share: Path | None = None) -> tuple[list[dict], float]:
     """run_task, and the wall seconds it took (to order the next run's pool)."""
     t0 = time.perf_counter()
-    rows = run_task(task)
+    rows = run_task(task, share)
     return rows, time.perf_counter() - t0
 
 
@@ -160,7 +161,7 @@ def precompute(tasks: list[Task], executor: str = "process", scheduler: str | No
 
     try:
         execute(todo, executor=executor, progress=progress, desc="sweep points", on_result=done,
-                scheduler=scheduler, fn=timed_task)
+                scheduler=scheduler, fn=functools.partial(timed_task, share=store.simulations()))
     finally:
         write_text(seconds_path, json.dumps(seconds, sort_keys=True))
     return len(todo), len(tasks) - len(todo)

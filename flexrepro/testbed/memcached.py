@@ -20,6 +20,7 @@ from ..workloads.memslap import Memslap
 from ..workloads.network import ClientParams, LinkParams, Testbed
 from .common import INTERFACES, SYSTEMS, Bench, choose, client_columns, open_window, pages_for, rig, sim_events
 from .measure import processor_columns
+from .memo import shared
 
 NET_CALLS = ("read", "sendmsg", "write", "epoll_wait", "epoll_ctl", "accept", "close")
 
@@ -131,6 +132,7 @@ def build(system: str, cores: int, connections: int, seed: int, warmup: int | No
     return MemcachedBench(r, server, memslap, cache)
 
 
+@shared
 def simulate(system: str, cores: int, connections: int, seed: int, **kw) -> dict:
     """One measured run (see `build` for the keyword arguments); returns its row."""
     return build(system, cores, connections, seed, **kw).run()

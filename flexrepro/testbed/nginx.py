@@ -23,6 +23,7 @@ from ..workloads.httperf import Httperf, load_httperf
 from ..workloads.network import ClientParams, LinkParams, Testbed
 from .common import INTERFACES, SYSTEMS, Bench, choose, client_columns, open_window, pages_for, rig, sim_events
 from .measure import processor_columns
+from .memo import shared
 
 WORKLOADS = ("apachebench", "httperf")
 KNOB = {"apachebench": "concurrency", "httperf": "rate"}     # what `simulate`'s `load` means
@@ -154,6 +155,7 @@ def build(system: str, cores: int, workload: str, seed: int, *, concurrency: int
     return NginxBench(r, server, tool, system, cores, ng, draws, spec.clock_ghz)
 
 
+@shared
 def simulate(system: str, cores: int, workload: str, load: float, seed: int, **kw) -> dict:
     """One measured run (see `build`); `load` is the workload's knob: ApacheBench's concurrency
     or httperf's offered rate (requests/s). Returns its row."""
