@@ -42,5 +42,5 @@ register(Experiment(
     params=PARAMS, run_point=run_point,
     grid={"system": list(SYSTEMS), "cores": [1, 2, 4], "connections": CONNECTIONS},
     quick_grid={"system": list(SYSTEMS), "cores": [1, 4], "connections": [1, 768]},
-    seeds=5, quick_seeds=2, notebook="fig05",
+    seeds=5, quick_seeds=2, notebook="fig05", shares_runs=True,
 ))

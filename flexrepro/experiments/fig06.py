@@ -52,5 +52,5 @@ register(Experiment(
     params=PARAMS, run_point=run_point,
     grid={"system": list(SYSTEMS), "cores": [1, 4], "connections": [768]},
     quick_grid={"system": list(SYSTEMS), "cores": [1, 4], "connections": [768]},
-    seeds=5, quick_seeds=1, notebook="fig06",
+    seeds=5, quick_seeds=1, notebook="fig06", shares_runs=True,
 ))

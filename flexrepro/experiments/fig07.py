@@ -45,5 +45,5 @@ register(Experiment(
     params=AB_PARAMS, run_point=run_ab,
     grid={"system": ["epoll", "flexsc"], "cores": [1, 2], "concurrency": CONCURRENCY},
     quick_grid={"system": ["epoll", "flexsc"], "cores": [1, 2], "concurrency": [16, 256]},
-    stochastic=False, notebook="fig07",
+    stochastic=False, notebook="fig07", shares_runs=True,
 ))

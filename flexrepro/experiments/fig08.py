@@ -20,5 +20,5 @@ register(Experiment(
     params=AB_PARAMS, run_point=run_ab,
     grid={"system": ["epoll", "flexsc"], "cores": [1, 2], "concurrency": [256]},
     quick_grid={"system": ["epoll", "flexsc"], "cores": [1, 2], "concurrency": [256]},
-    stochastic=False, notebook="fig08",
+    stochastic=False, notebook="fig08", shares_runs=True,
 ))

@@ -62,5 +62,5 @@ register(Experiment(
     params=HTTPERF_PARAMS, run_point=run_httperf,
     grid={"system": ["epoll", "flexsc"], "cores": [1, 2], "rate": RATES},
     quick_grid={"system": ["epoll", "flexsc"], "cores": [1], "rate": [20000, 50000]},
-    seeds=5, quick_seeds=2, notebook="fig09",
+    seeds=5, quick_seeds=2, notebook="fig09", shares_runs=True,
 ))

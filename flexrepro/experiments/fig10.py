@@ -39,5 +39,5 @@ register(Experiment(
     params=PARAMS, run_point=run_point,
     grid={"system": ["epoll", "flexsc"], "condition": list(CONDITIONS)},
     quick_grid={"system": ["epoll", "flexsc"], "condition": list(CONDITIONS)[:1]},
-    seeds=5, quick_seeds=2, notebook="fig10",
+    seeds=5, quick_seeds=2, notebook="fig10", shares_runs=True,
 ))

@@ -32,6 +32,9 @@ class Experiment:
     notebook: str | None = None
     # Cross-parameter constraints (raise ConfigError); called on every planned config.
     check: Callable[[dict], None] | None = None
+    # run_point runs testbeds through their arguments alone (no context such as a band's
+    # corner around the call): its runs may be shared with other such experiments (testbed.memo)
+    shares_runs: bool = False
 
     def __post_init__(self):
         for g in (self.grid, self.quick_grid or {}):

@@ -86,11 +86,11 @@ def plan(experiment_id: str, quick: bool = False, seeds: int | None = None, **ov
 
 def run_task(task: Task, share: Path | None = None) -> list[dict]:
     """Run one (config, seed) point; returns its rows with config, replicate and seed.
-    `share`: a directory where testbed simulations are shared across experiments
-    (testbed.memo; the result cache passes its own)."""
+    `share`: a directory where the testbed runs of experiments that declare `shares_runs` are
+    shared (testbed.memo; the result cache passes its own)."""
     exp = registry.get(task.experiment_id)
     config = task.config_dict
-    with sharing(share):
+    with sharing(share if exp.shares_runs else None):
         out = exp.run_point(dict(config), task.seed)
     rows = out if isinstance(out, list) else [out]
     result = []

@@ -1,16 +1,22 @@
 """One simulation, run once however many experiments read it.
 
 Figures 6, 8 and 10 measure the very runs of Figures 5, 7 and 9 (the same testbed,
-configuration and seed: common random numbers), and the prediction bands re-read figure
-points: 69 of a full run's 1,419 sweep points (~95 point-seconds) and 8 of --quick's 157 are
-such repeats. `shared` wraps a testbed's `simulate`: inside `sharing(directory)`, a call
-whose arguments are all plain values returns the row an earlier call with the same arguments
-left in `directory` (by any process), else runs and leaves its row there. The sweep passes
-the result cache's directory of the running model version, so a changed model never reads an
-old row. Outside the block (the tests, the bench, `run(..., cache=False)`) every call runs.
+configuration and seed: common random numbers): 44 of a full run's 1,419 sweep points (~54
+point-seconds) and 8 of --quick's 157 are such repeats. `shared` wraps a testbed's
+`simulate`: inside `sharing(directory)`, a call whose arguments are all plain values returns
+the row an earlier call with the same arguments left in `directory` (by any process), else
+runs and leaves its row there. The sweep opens the block only for experiments that declare
+`shares_runs` (their run_point calls testbeds through arguments alone), with the result
+cache's directory of the running model version, so a changed model never reads an old row.
+Elsewhere (the bands, the ablations, the tests, the bench, `run(..., cache=False)`) every
+call runs.
 
-A testbed's simulate is a pure function of its arguments (the determinism tests), so a
-shared row is the row the call would have computed.
+Why opt-in: a call's arguments need not say everything that shapes the run. A band's corner
+runs the figure's very call inside `band_fits.applied(corner)`, which changes costs the
+arguments do not show; shared, it read the figure's row (session 7's first full run with
+sharing for all moved five bands). A testbed's simulate is a pure function of its arguments
+and of such contexts (the determinism tests); with no context, a shared row is the row the
+call would have computed.
 """
 from __future__ import annotations
 

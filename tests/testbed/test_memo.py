@@ -82,3 +82,20 @@ def test_figure_6_reads_figure_5s_runs_and_its_rows_are_the_unshared_ones(tmp_pa
         alone = sweep.run(exp, quick=True, cache=False, **point)
         pd.testing.assert_frame_equal(shared_rows, alone, check_exact=True)
     assert len(runs) == 3
+
+
+def test_only_experiments_that_declare_it_share_runs(tmp_path):
+    """A band's corner runs the figure's call inside a context (band_fits.applied) the call's
+    arguments do not show: shared, it would read the figure's row (session 7 saw its bands
+    move). So sharing is opt-in: Figures 5-10 declare `shares_runs`, the bands do not."""
+    from flexrepro.harness import registry
+    from flexrepro.harness.sweep import plan, run_task
+
+    assert {e.id for e in registry.all_experiments() if e.shares_runs} == \
+        {"fig05", "fig06", "fig07", "fig08", "fig09", "fig10"}
+    corner = next(t for t in plan("bands") if t.config_dict["case"] == "memslap-1c-1|flexsc.mechanism|high")
+    run_task(corner, share=tmp_path)
+    assert not list(tmp_path.iterdir())
+    point = plan("fig05", quick=True, seeds=1, system=["epoll"], cores=[1], connections=[1])[0]
+    run_task(point, share=tmp_path)
+    assert len(list(tmp_path.glob("*.pkl"))) == 1
