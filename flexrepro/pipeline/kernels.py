@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from ..harness.sweep import die_with_parent
 from .kernel_stub import ENV as SOCKET_ENV
 
 SWITCH = "FLEXREPRO_WARM_KERNELS"
@@ -65,12 +66,6 @@ def preload() -> None:
     compile_ahead()
 
 
-def _die_with_parent() -> None:
-    import ctypes
-
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
-
-
 def _child(request: dict, fds: list[int], closing: list[socket.socket]) -> None:
     """In the forked child: become the kernel the request describes; never returns."""
     code = 1
@@ -81,7 +76,7 @@ def _child(request: dict, fds: list[int], closing: list[socket.socket]) -> None:
         for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
         signal.set_wakeup_fd(-1)
-        _die_with_parent()
+        die_with_parent(os.getppid())    # the zygote
         for target, fd in enumerate(fds[:3]):
             os.dup2(fd, target)
         for fd in fds:
@@ -118,7 +113,7 @@ def _child(request: dict, fds: list[int], closing: list[socket.socket]) -> None:
 
 def serve(path: str) -> None:
     """The zygote: listen on the unix socket `path`, import, then fork a kernel per request."""
-    _die_with_parent()
+    die_with_parent(os.getppid())        # the pipeline
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(16)                  # a stub that connects during the imports waits for them
@@ -199,7 +194,7 @@ def _reap(kernels: dict[int, socket.socket], sel) -> None:
                 conn.sendall(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
             except OSError:
                 pass
-            if conn in (k.fileobj for k in sel.get_map().values()):
+            if conn.fileno() in sel.get_map():     # not yet unregistered (its stub did not hang up)
                 sel.unregister(conn)
             conn.close()
 
