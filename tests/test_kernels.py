@@ -88,6 +88,24 @@ def test_a_warm_kernels_figures_are_shown_inline(zygote, tmp_path):
     assert any("image/png" in o.get("data", {}) for o in nb["cells"][0]["outputs"])
 
 
+FIRST_USE = ("import json, sys, matplotlib, matplotlib.pyplot as plt\n"
+             "mods = ['matplotlib.backends.backend_pdf', 'pyarrow.parquet', 'tabulate', 'PIL.Image',\n"
+             "        'flexrepro.claims.fig05', 'ipykernel.debugger']\n"
+             "print(json.dumps({'loaded': [m for m in mods if m in sys.modules], 'figures': plt.get_fignums(),\n"
+             "  'rc': {k: repr(v) for k, v in matplotlib.rcParams.items()}}))")
+
+
+def test_a_warm_kernel_has_its_first_figure_and_table_loaded_and_pyplot_untouched(zygote, tmp_path, monkeypatch):
+    """The zygote's first use (fonts, the PDF writer, pyarrow, tabulate, the claims) is paid
+    before the fork, without a pyplot figure or an rcParams value an ordinary kernel lacks."""
+    warm = _probe(_run(tmp_path, FIRST_USE))
+    monkeypatch.delenv(ENV)                      # the stub execs an ordinary kernel
+    plain = _probe(_run(tmp_path, FIRST_USE))
+    assert len(warm["loaded"]) == 6 and len(plain["loaded"]) < 6
+    assert warm["figures"] == plain["figures"] == []
+    assert warm["rc"] == plain["rc"]
+
+
 def test_the_executed_notebook_names_the_python3_kernel(zygote, tmp_path):
     assert _run(tmp_path, "1")["metadata"]["kernelspec"]["name"] == "python3"
 

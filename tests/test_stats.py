@@ -75,3 +75,28 @@ def test_paired_ratios_equal_the_pivot_tables_bit_for_bit():
     for v in ("a", "b"):
         pd.testing.assert_frame_equal(ratios(twice, ["a", "b"], ["cores"])[v].drop(columns="n"),
                                       want[v].drop(columns="n"), check_exact=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cells=st.lists(st.tuples(st.sampled_from([1, 2, 4]), st.sampled_from(["a", "b"]), st.integers(0, 4),
+                                st.sampled_from(["flexsc", "epoll", "flexsc-queues"]),
+                                st.sampled_from([0.0, 1.0, 2.5, 7.0, float("nan")]), st.floats(0.5, 9.0)),
+                      min_size=1, max_size=40, unique_by=lambda c: c[:4]),
+       pct=st.booleans(), two_keys=st.booleans())
+def test_paired_ratios_fast_path_equals_the_pandas_path_bit_for_bit(cells, pct, two_keys):
+    """The pairing by dictionary gives the unstack's frames exactly: a key missing one system,
+    a third system's rows, a 0 or NaN epoll value, groups of one replicate."""
+    import pandas as pd
+
+    from flexrepro.experiments.paired import _paired_rows, _ratios_by_pivot, ratios
+
+    df = pd.DataFrame(cells, columns=["cores", "mode", "replicate", "system", "x", "y"])
+    by = ["cores", "mode"] if two_keys else ["cores"]
+    if not two_keys:
+        df = df.drop_duplicates(["cores", "replicate", "system"])
+    if not {"flexsc", "epoll"} <= set(df.system):
+        return
+    assert _paired_rows(df, ["x", "y"], by) is not None          # the fast path, not the fallback
+    got, want = ratios(df, ["x", "y"], by, pct), _ratios_by_pivot(df, ["x", "y"], by, pct)
+    for v in ("x", "y"):
+        pd.testing.assert_frame_equal(got[v], want[v], check_exact=True)

@@ -340,12 +340,16 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
         line(timings[-1])
 
     t_start: dict[str, float] = {}
+    from ..platform.occupancy import compile_ahead
     from .kernels import warm_kernels
 
     this_checkout_first()                # the zygote imports this checkout, as each kernel would
     try:
         with _shared_dask(executor, scheduler), (warm_kernels() if todo else nullcontext()):
             if todo:
+                # numba's compile (~2 CPU-s on a fresh clone) here, while the zygote imports: it
+                # then loads the cached code instead of compiling it a second time
+                compile_ahead()
                 if jobs == 1 or len(todo) == 1:
                     _precompute(_plan([nb for nb, _, _ in todo], params)[0], executor, scheduler)
                     for nb, executed, key in todo:

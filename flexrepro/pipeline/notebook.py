@@ -1,6 +1,7 @@
 """Helpers that keep notebooks thin: where outputs go and how figures/tables are saved."""
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -25,11 +26,46 @@ def save_table(df: pd.DataFrame, directory: Path, stem: str) -> None:
     write_text(directory / f"{stem}.md", df.to_markdown(index=False))
 
 
+DPI = 120
+
+
 def save_figure(fig, directory: Path, stem: str) -> None:
-    """PNG + PDF, each written atomically."""
-    for ext in ("png", "pdf"):
-        with atomic_path(directory / f"{stem}.{ext}") as tmp:
-            fig.savefig(tmp, format=ext, bbox_inches="tight", dpi=120)
+    """PNG + PDF, each written atomically, both cropped to the figure's tight box.
+
+    The figure is laid out once for both files (savefig with bbox_inches="tight" lays it out
+    again for each). In a notebook (the inline backend) it is then shown from the PNG just
+    written and closed, rather than drawn a third time at the end of the cell; call this last
+    in a cell, as every notebook here does."""
+    import matplotlib
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    shown_dpi = fig.dpi
+    fig.dpi = DPI                  # laid out as the PNG will be drawn: the same box, to the pixel
+    try:
+        fig.draw_without_rendering()
+        box = fig.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
+    finally:
+        fig.dpi = shown_dpi
+    engine = fig.get_layout_engine()
+    idle = isinstance(engine, PlaceHolderLayoutEngine)   # what fig.tight_layout() leaves behind
+    if idle:        # it does nothing at a draw, but makes savefig lay the figure out once more
+        fig.set_layout_engine(None)
+    try:
+        png = io.BytesIO()
+        fig.savefig(png, format="png", bbox_inches=box, dpi=DPI)
+        with atomic_path(directory / f"{stem}.png") as tmp:
+            tmp.write_bytes(png.getvalue())
+        with atomic_path(directory / f"{stem}.pdf") as tmp:
+            fig.savefig(tmp, format="pdf", bbox_inches=box, dpi=DPI)
+    finally:
+        if idle:
+            fig.set_layout_engine(engine)
+    if "inline" in matplotlib.get_backend():
+        import matplotlib.pyplot as plt
+        from IPython.display import Image, display
+
+        display(Image(data=png.getvalue(), format="png", width=round(box.width * shown_dpi)))
+        plt.close(fig)
 
 
 
