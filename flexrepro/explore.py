@@ -100,7 +100,7 @@ def explorer(history: list[dict] | None = None, **initial):
     returns the widget box."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
-    from IPython.display import display
+    from IPython import get_ipython
 
     c = POINT.validate(initial)
     controls = {
@@ -117,11 +117,15 @@ def explorer(history: list[dict] | None = None, **initial):
     history = [] if history is None else history
 
     def show():
-        with out:
-            out.clear_output(wait=True)
-            fig = draw(history[-8:])
-            display(fig)
-            plt.close(fig)
+        # the figure is put into the Output widget's state, not captured with `with out:` --
+        # under nbclient (papermill, the pipeline) a capture makes the client send on the shell
+        # channel while it awaits the cell's reply there, and the reply can be missed for good
+        # (nbclient #312: the notebook hangs with its kernel idle)
+        fig = draw(history[-8:])
+        if get_ipython() is not None:          # outside IPython nothing can show the widget
+            out.outputs = ()
+            out.append_display_data(fig)
+        plt.close(fig)
 
     def run(_=None):
         cfg = {k: v.value for k, v in controls.items()}

@@ -38,3 +38,26 @@ def test_the_widgets_simulate_and_keep_a_history():
     ui = explore.explorer(server="nginx", system="flexsc", load=4)
     ui.run()
     assert len(ui.history) == 1 and ui.history[0]["server"] == "nginx" and ui.history[0]["system"] == "flexsc"
+
+
+def test_under_papermill_the_figure_is_in_the_output_widgets_state(tmp_path):
+    """The executed notebook keeps the explorer's first figure in the Output widget's state
+    (put there directly: a `with out:` capture under nbclient can hang the run, nbclient #312)."""
+    import json
+
+    import nbformat
+    import papermill as pm
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [new_code_cell("from flexrepro import explore\n"
+                              "point = explore.simulate_point(server='memcached', system='epoll', load=4)\n"
+                              "explore.explorer(history=[point], server='memcached', system='epoll', load=4)")]
+    nbformat.write(nb, tmp_path / "in.ipynb")
+    pm.execute_notebook(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
+                        progress_bar=False, cwd=str(tmp_path), execution_timeout=120)
+    done = json.loads((tmp_path / "out.ipynb").read_text())
+    state = done["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    outputs = [m["state"]["outputs"] for m in state.values() if m["model_name"] == "OutputModel"]
+    assert len(outputs) == 1 and len(outputs[0]) == 1 and "image/png" in outputs[0][0]["data"]
