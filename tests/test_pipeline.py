@@ -1,4 +1,5 @@
 """The notebook pipeline: order, parameter checks before any work, failures that name the notebook."""
+import time
 from pathlib import Path
 
 import nbformat
@@ -106,6 +107,18 @@ def test_a_failing_notebook_stops_the_run_and_names_the_executed_copy(tmp_path, 
     assert list(timings.notebook) == ["good", "broken"] and list(timings.status) == ["ok", "FAILED"]
     printed = capsys.readouterr().out
     assert "good" in printed and "FAILED" in printed and "total" in printed
+
+
+def test_a_hung_cell_fails_the_run_at_the_cell_timeout_naming_the_notebook(tmp_path, monkeypatch):
+    """A cell past CELL_TIMEOUT_S (a kernel that never answers: nbclient #312) is interrupted and
+    the run stops with the notebook named, instead of waiting for ever."""
+    monkeypatch.setattr(pipeline, "CELL_TIMEOUT_S", 2.0)
+    hung = write_nb(tmp_path / "hung.ipynb", body="import time; time.sleep(60)")
+    t0 = time.monotonic()
+    with pytest.raises(pipeline.NotebookFailed) as e:
+        pipeline.reproduce(tmp_path / "results", quick=True, only=[str(hung)], report=False, jobs=1)
+    assert "notebook 'hung' failed" in str(e.value) and "Timeout" in str(e.value)
+    assert time.monotonic() - t0 < 45
 
 
 def test_variant_writes_into_variants_with_its_parameters(tmp_path):

@@ -102,8 +102,14 @@ def this_checkout_first() -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join([root, *rest])
 
 
-def execute_notebook(nb: Path, executed: Path, parameters: dict[str, Any]) -> float:
-    """Run one notebook with papermill; seconds taken, or NotebookFailed."""
+CELL_TIMEOUT_S = 1800.0    # a cell of `reproduce` reads cached points: the longest, the calibration
+                           # fit, takes ~2-4 min here; a cell past this is a hung kernel, not work
+
+
+def execute_notebook(nb: Path, executed: Path, parameters: dict[str, Any],
+                     cell_timeout: float | None = None) -> float:
+    """Run one notebook with papermill; seconds taken, or NotebookFailed (also when a cell runs
+    longer than `cell_timeout` seconds: the kernel is interrupted and the run stops, naming it)."""
     import papermill as pm
 
     this_checkout_first()
@@ -115,7 +121,7 @@ def execute_notebook(nb: Path, executed: Path, parameters: dict[str, Any]) -> fl
     try:
         with _stderr_to(log):
             pm.execute_notebook(str(nb), str(executed), kernel_name=KERNEL, progress_bar=False,
-                                cwd=str(nb.parent),
+                                cwd=str(nb.parent), execution_timeout=cell_timeout,
                                 parameters={k: v for k, v in parameters.items() if k in declared})
     except pm.PapermillExecutionError as e:
         raise NotebookFailed(nb.stem, executed, f"{e.ename}: {e.evalue}", log) from None
@@ -238,7 +244,7 @@ def check_inputs(out: Path, executor: str, scheduler: str | None,
 def _slot(nb: Path, executed: Path, parameters: dict[str, Any]) -> tuple[float | None, str, str]:
     """execute_notebook in a notebook slot's process: (seconds, "", "") or (None, reason, log)."""
     try:
-        return execute_notebook(nb, executed, parameters), "", ""
+        return execute_notebook(nb, executed, parameters, CELL_TIMEOUT_S), "", ""
     except NotebookFailed as e:
         return None, e.reason, str(e.log)
 
@@ -355,7 +361,7 @@ def reproduce(out: Path = paths.RESULTS, quick: bool = False, seeds: int | None 
                     for nb, executed, key in todo:
                         t_start[nb.stem], before = time.perf_counter(), _listing(out)
                         try:
-                            secs, reason, log = execute_notebook(nb, executed, params), "", ""
+                            secs, reason, log = execute_notebook(nb, executed, params, CELL_TIMEOUT_S), "", ""
                         except NotebookFailed as e:
                             secs, reason, log = None, e.reason, str(e.log)
                         finish(nb, executed, key, before, secs, reason, log)
