@@ -37,15 +37,22 @@ def summarize(df, by: list[str], value: str, level: float = 0.95):
 
 def summarize_each(df, by: list[str], values: list[str], level: float = 0.95) -> dict:
     """`summarize` of each of `values`, grouping the rows once."""
+    values = list(values)
+    return summarize_groups(((key if isinstance(key, tuple) else (key,), g[values].to_numpy(dtype=float))
+                             for key, g in df.groupby(by, sort=True)), by, values, level)
+
+
+def summarize_groups(groups, by: list[str], values: list[str], level: float = 0.95) -> dict:
+    """Per value, a frame (by..., mean, ci_low, ci_high, n) from groups already formed, in order:
+    (key tuple, rows x values array)."""
     import pandas as pd
 
-    values = list(values)
     rows: dict[str, list[dict]] = {v: [] for v in values}
-    for key, g in df.groupby(by, sort=True):
-        key = dict(zip(by, key if isinstance(key, tuple) else (key,)))
+    for key, data in groups:
+        key = dict(zip(by, key))
         # one contiguous row of floats per value (the same numbers mean_ci would build)
-        block = np.ascontiguousarray(g[values].to_numpy(dtype=float).T)
+        block = np.ascontiguousarray(data.T)
         for v, x in zip(values, block):
             m, lo, hi = mean_ci(x, level)
-            rows[v].append({**key, "mean": m, "ci_low": lo, "ci_high": hi, "n": len(g)})
+            rows[v].append({**key, "mean": m, "ci_low": lo, "ci_high": hi, "n": len(data)})
     return {v: pd.DataFrame(r) for v, r in rows.items()}

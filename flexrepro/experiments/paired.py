@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..stats import mean_ci, summarize_each
+from ..stats import summarize_each, summarize_groups
 
 
 def ratio(df: pd.DataFrame, value: str, by: list[str], pct: bool = True) -> pd.DataFrame:
@@ -27,19 +27,22 @@ def ratios(df: pd.DataFrame, values: list[str], by: list[str], pct: bool = True)
         r = np.where(epoll > 0, flexsc / epoll, np.nan)      # 0/0 -> NaN
     if pct:
         r = 100 * (r - 1)
-    out: dict[str, list[dict]] = {v: [] for v in values}
+    return _renamed(summarize_groups(_runs(keys, r), by, values))
+
+
+def _runs(keys: list[tuple], r: np.ndarray):
+    """(group key, its rows) per run of equal (by...) in the sorted keys (by..., replicate)."""
     start = 0
-    while start < len(keys):                                 # keys are sorted: groups are runs
-        group = keys[start][:-1]
-        end = start
+    while start < len(keys):
+        group, end = keys[start][:-1], start
         while end < len(keys) and keys[end][:-1] == group:
             end += 1
-        block = np.ascontiguousarray(r[start:end].T)
-        for v, x in zip(values, block):
-            m, lo, hi = mean_ci(x)
-            out[v].append({**dict(zip(by, group)), "value": m, "ci_low": lo, "ci_high": hi, "n": end - start})
+        yield group, r[start:end]
         start = end
-    return {v: pd.DataFrame(rows) for v, rows in out.items()}
+
+
+def _renamed(summaries: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return {v: s.rename(columns={"mean": "value"}) for v, s in summaries.items()}
 
 
 def _paired_rows(df: pd.DataFrame, values: list[str], by: list[str]):
@@ -81,5 +84,4 @@ def _ratios_by_pivot(df: pd.DataFrame, values: list[str], by: list[str], pct: bo
                       for v in values})
     if pct:
         r = 100 * (r - 1)
-    return {v: s.rename(columns={"mean": "value"})
-            for v, s in summarize_each(r.reset_index(), list(by), list(values)).items()}
+    return _renamed(summarize_each(r.reset_index(), list(by), list(values)))
