@@ -7,10 +7,12 @@ prediction uses) within `REL_TOL` / `ABS_TOL`. Only `calibrate(write=True)` — 
 modifies a tracked file.
 
 Why a tolerance and not byte equality: the fits are deterministic on one machine, but BLAS
-and libm round differently on other CPUs, and least squares (xtol/ftol 1e-8) then stops a
-few units of the 7th significant digit away (e.g. xalan.working_set.l1i 180.20378 vs
-180.20348, rel 1.7e-6). A relative 1e-4 is far above that noise and far below any change
-of the model that matters (a prediction moves by < 0.01%).
+and libm round differently on other CPUs. Least squares runs each start to convergence
+(`platform_fit.LEAST_SQUARES`, tolerances 1e-12), where its two starts end within 5e-7 of
+each other; a relative 1e-4 is far above that noise and far below any change of the model
+that matters (a prediction moves by < 0.01%). Until session 9 the search stopped at 300
+evaluations, mid-valley, and another CPU's path stopped up to 0.6% away (overlap_l2 8.227
+vs 8.179): a tolerance cannot cover a fit that has not converged.
 """
 from __future__ import annotations
 
