@@ -18,8 +18,9 @@ def test_client_is_not_the_bottleneck_at_the_default_scale():
     fast = flexrepro.run("ablation_cores", executor="serial", progress=False, cache=False, seeds=1,
                          system="epoll", cores=16).iloc[0]
     assert fast.client_utilisation < 0.5 and fast.link_to_server_utilisation < 1
-    # what idles the 16 workers is the server's own cache_lock, not the testbed
-    assert fast.lock_wait_fraction > 0.3 and fast.util_min > 0.45
+    # what idles the 16 workers is the server's own cache_lock, not the testbed: their time on
+    # it (spinning, asleep, being woken) exceeds all their idle time, asleep on it included
+    assert fast.lock_wait_fraction > 1 - fast.util_mean and fast.util_min > 0.45
     # the paper's client (scale 1) keeps up with 4-core memcached, as the text says (client.toml [bounds])
     paper = flexrepro.run("ablation_cores", executor="serial", progress=False, cache=False, seeds=1,
                           system="epoll", cores=4, client_scale=1, irq="one").iloc[0]
