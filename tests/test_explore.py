@@ -55,8 +55,11 @@ def test_under_papermill_the_figure_is_in_the_output_widgets_state(tmp_path):
                               "point = explore.simulate_point(server='memcached', system='epoll', load=4)\n"
                               "explore.explorer(history=[point], server='memcached', system='epoll', load=4)")]
     nbformat.write(nb, tmp_path / "in.ipynb")
-    pm.execute_notebook(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
-                        progress_bar=False, cwd=str(tmp_path), execution_timeout=120)
+    from flexrepro.pipeline.kernels import private_channels
+
+    with private_channels() as channels:
+        pm.execute_notebook(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
+                            progress_bar=False, cwd=str(tmp_path), execution_timeout=120, **channels)
     done = json.loads((tmp_path / "out.ipynb").read_text())
     state = done["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     outputs = [m["state"]["outputs"] for m in state.values() if m["model_name"] == "OutputModel"]

@@ -34,7 +34,9 @@ def _notebook(path, *cells):
 def _run(tmp_path, *cells, **kw):
     src = _notebook(tmp_path / "in.ipynb", *cells)
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(src), str(out), kernel_name="python3", progress_bar=False, cwd=str(tmp_path), **kw)
+    with kernels.private_channels() as channels:
+        pm.execute_notebook(str(src), str(out), kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
+                            **channels, **kw)
     return json.loads(out.read_text())
 
 
@@ -62,6 +64,18 @@ def _gone(pid: int, within: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def _start_kernel(channels):
+    """jupyter_client.start_new_kernel, over the unix sockets of kernels.private_channels."""
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name="python3", **channels)
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    return km, kc
 
 
 @pytest.fixture(scope="module")
@@ -120,10 +134,8 @@ def test_a_timed_out_cell_is_interrupted_through_the_stub(zygote, tmp_path):
 
 
 def test_a_kernel_dies_with_its_stub_and_with_the_zygote(tmp_path):
-    from jupyter_client.manager import start_new_kernel
-
-    with kernels.warm_kernels() as z:
-        km, kc = start_new_kernel(kernel_name="python3")
+    with kernels.warm_kernels() as z, kernels.private_channels() as channels:
+        km, kc = _start_kernel(channels)
         out = []
         kc.execute_interactive("import os; print(os.getpid(), os.getppid())", timeout=60,
                                output_hook=out.append)
@@ -134,7 +146,7 @@ def test_a_kernel_dies_with_its_stub_and_with_the_zygote(tmp_path):
         assert _gone(pid), "the kernel outlived its stub"
         kc.stop_channels()
         km.cleanup_resources()
-        km2, kc2 = start_new_kernel(kernel_name="python3")
+        km2, kc2 = _start_kernel(channels)
         out = []
         kc2.execute_interactive("import os; print(os.getpid())", timeout=60, output_hook=out.append)
         pid2 = int(next(m["content"]["text"] for m in out if m["msg_type"] == "stream"))

@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 from nbformat.v4 import new_code_cell, new_notebook  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from flexrepro.pipeline.kernels import private_channels  # noqa: E402
 from flexrepro.pipeline.notebook import DPI, save_figure  # noqa: E402
 
 
@@ -59,8 +60,9 @@ def test_in_a_kernel_the_figure_is_shown_once_from_the_png_and_closed(tmp_path):
                               "save_figure(fig, Path('.'), 'shown')"),
                 new_code_cell("print(plt.get_fignums())")]
     nbformat.write(nb, tmp_path / "in.ipynb")
-    pm.execute_notebook(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
-                        progress_bar=False, cwd=str(tmp_path))
+    with private_channels() as channels:
+        pm.execute_notebook(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
+                            progress_bar=False, cwd=str(tmp_path), **channels)
     cells = json.loads((tmp_path / "out.ipynb").read_text())["cells"]
     images = [o for o in cells[0]["outputs"] if "image/png" in o.get("data", {})]
     assert len(images) == 1, "shown once: from the PNG, not drawn again at the end of the cell"

@@ -8,6 +8,7 @@ import papermill as pm
 import pytest
 
 from flexrepro import paths
+from flexrepro.pipeline.kernels import private_channels
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
 
@@ -121,9 +122,10 @@ def test_runs_quick(nb, tmp_path):
     out = tmp_path / nb.name
     for attempt in (1, 2):
         try:
-            pm.execute_notebook(str(nb), str(out), parameters={"quick": True, "out_dir": str(tmp_path / "results")},
-                                kernel_name="python3", progress_bar=False, cwd=str(paths.NOTEBOOKS),
-                                execution_timeout=CELL_TIMEOUT_S_OF.get(nb.stem, CELL_TIMEOUT_S))
+            with private_channels() as channels:
+                pm.execute_notebook(str(nb), str(out), parameters={"quick": True, "out_dir": str(tmp_path / "results")},
+                                    kernel_name="python3", progress_bar=False, cwd=str(paths.NOTEBOOKS),
+                                    execution_timeout=CELL_TIMEOUT_S_OF.get(nb.stem, CELL_TIMEOUT_S), **channels)
             break
         except CellTimeoutError:
             if attempt == 2:

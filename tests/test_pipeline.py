@@ -1,4 +1,6 @@
 """The notebook pipeline: order, parameter checks before any work, failures that name the notebook."""
+import json
+import sys
 import time
 from pathlib import Path
 
@@ -119,6 +121,37 @@ def test_a_hung_cell_fails_the_run_at_the_cell_timeout_naming_the_notebook(tmp_p
         pipeline.reproduce(tmp_path / "results", quick=True, only=[str(hung)], report=False, jobs=1)
     assert "notebook 'hung' failed" in str(e.value) and "Timeout" in str(e.value)
     assert time.monotonic() - t0 < 45
+
+
+def test_a_kernel_talks_over_unix_sockets_that_are_gone_afterwards(tmp_path):
+    """No TCP ports for a kernel: picked by the client and bound seconds later by the kernel,
+    one taken in between killed a kernel at start in CI (kernels.private_channels)."""
+    seen = tmp_path / "seen.txt"
+    nb = write_nb(tmp_path / "ipc.ipynb",
+                  body="import pathlib\nfrom ipykernel.kernelapp import IPKernelApp\n"
+                       "app = IPKernelApp.instance()\n"
+                       "pathlib.Path(out_dir).write_text(f'{app.transport} {app.ip}')")
+    pipeline.execute_notebook(nb, tmp_path / "executed" / "ipc.ipynb", {"out_dir": str(seen)})
+    transport, ip = seen.read_text().split()
+    assert transport == "ipc"
+    assert not Path(ip).parent.exists(), "the socket directory is removed with the kernel"
+
+
+def test_a_kernel_that_dies_at_start_fails_with_the_end_of_its_log(tmp_path, monkeypatch):
+    """A kernel that exits before its first reply says why only on its stderr: the error
+    quotes the end of the kernel log."""
+    spec = tmp_path / "jupyter" / "kernels" / "dies"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", "import sys; sys.exit('no kernel today: port taken')", "{connection_file}"],
+        "display_name": "dies", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setattr(pipeline, "KERNEL", "dies")
+    nb = write_nb(tmp_path / "nb.ipynb")
+    with pytest.raises(pipeline.NotebookFailed) as e:
+        pipeline.execute_notebook(nb, tmp_path / "executed" / "nb.ipynb", {})
+    assert "Kernel died before replying to kernel_info" in str(e.value)
+    assert "| no kernel today: port taken" in str(e.value)
 
 
 def test_variant_writes_into_variants_with_its_parameters(tmp_path):

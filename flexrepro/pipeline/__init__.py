@@ -11,7 +11,7 @@ notebooks and the report need: `nbparams` (papermill parameters, checked), `note
 which every other notebook uses, are still what the model fits) and the notebooks that read no
 sweep point while the points compute, then every other notebook (two at a time, longest first,
 the scorecard among them), and writes the report. Kernels are forked from one warm process
-(`kernels`). Every input is checked
+(`kernels`) and talk to papermill over unix sockets, not TCP ports. Every input is checked
 before the first notebook starts; the run never modifies a tracked file. Executed copies go to results/notebooks/; each notebook writes its figures and
 tables to results/<name>/. A failing notebook stops the run, naming the executed copy
 that shows the error. Sweep points are cached as they finish (flexrepro.harness.cache), so a
@@ -38,6 +38,7 @@ from ..errors import ConfigError, FlexreproError
 from ..inputs import scheduler_address, writable_dir
 from .nbparams import check_parameters
 from ..harness.sweep import EXECUTORS, SCHEDULER_ENV
+from .kernels import private_channels
 
 FIRST, LAST = "calibration", "scorecard"
 KERNEL = "python3"
@@ -119,15 +120,26 @@ def execute_notebook(nb: Path, executed: Path, parameters: dict[str, Any],
     executed.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     try:
-        with _stderr_to(log):
+        with _stderr_to(log), private_channels() as channels:
             pm.execute_notebook(str(nb), str(executed), kernel_name=KERNEL, progress_bar=False,
                                 cwd=str(nb.parent), execution_timeout=cell_timeout,
-                                parameters={k: v for k, v in parameters.items() if k in declared})
+                                parameters={k: v for k, v in parameters.items() if k in declared},
+                                **channels)
     except pm.PapermillExecutionError as e:
         raise NotebookFailed(nb.stem, executed, f"{e.ename}: {e.evalue}", log) from None
     except Exception as e:  # a dead kernel, a timeout, a broken notebook file
-        raise NotebookFailed(nb.stem, executed, f"{type(e).__name__}: {e}", log) from None
+        raise NotebookFailed(nb.stem, executed, f"{type(e).__name__}: {e}{_tail(log)}", log) from None
     return time.perf_counter() - t0
+
+
+def _tail(log: Path, lines: int = 12) -> str:
+    """The end of the kernel's log, for an error that happened outside a cell (a kernel that
+    died at start says why only there)."""
+    try:
+        text = log.read_text(errors="replace").strip().splitlines()[-lines:]
+    except OSError:
+        return ""
+    return "".join(f"\n  | {t}" for t in text) if text else ""
 
 
 # --- notebook-level reuse ---------------------------------------------------------------

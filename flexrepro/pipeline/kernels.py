@@ -243,6 +243,29 @@ def _kernel_spec(root: Path) -> None:
     (d / "kernel.json").write_text(json.dumps(spec, indent=1))
 
 
+@contextmanager
+def private_channels() -> Iterator[dict]:
+    """papermill keyword arguments that give a notebook's kernel its five channels as unix
+    sockets in a directory of its own, removed afterwards.
+
+    Over TCP (jupyter_client's default) the client picks five free ports, writes them into the
+    connection file and the kernel binds them when it has started: seconds later for a warm
+    kernel, which waits for the zygote's imports. Any process that takes one of those ports in
+    between (another test worker's kernel client, a load generator's connection) makes the bind
+    fail with EADDRINUSE and the kernel exit: "Kernel died before replying to kernel_info"
+    (jupyter_client #276, kernel_gateway #131). A socket file in a fresh directory cannot be
+    taken. The directory is under the temporary directory: a unix socket path has at most 107
+    bytes, and the default (next to the connection file in the runtime directory) can exceed
+    that under a long home directory."""
+    from traitlets.config import Config
+
+    with tempfile.TemporaryDirectory(prefix="flexrepro-kernel-") as d:
+        config = Config()
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(d, "channel")     # sockets channel-1 ... channel-5
+        yield {"config": config}
+
+
 def enabled() -> bool:
     return sys.platform.startswith("linux") and os.environ.get(SWITCH, "1") != "0"
 
