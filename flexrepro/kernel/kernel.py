@@ -7,13 +7,15 @@ with a single timeout. Simulated time unit: cycles.
 from __future__ import annotations
 
 from collections import Counter
+from heapq import heappush
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL
 
 from .catalogue import Catalogue, load_catalogue
 from . import assumed
-from .clock import sleep
+from .clock import Tick, sleep
 from .costs import KernelCosts, load_costs
 from .semantics import Blocked, perform
 
@@ -184,9 +186,16 @@ class UserThread:
         if out.ret == -11:
             k.counters.events["eagain"] += 1
             call = k.catalogue["eagain"]      # the early exit, not the full call
-        c = k.execute(self.core, call.profile, call.kernel_instructions(out.items), "kernel", name,
-                      extra_cycles=trap)
-        yield sleep(self.env, c)
+        # call.kernel_instructions(out.items) and sleep(env, c), inlined: once per call
+        c = k.execute(self.core, call.profile, call.instructions + call.per_item_instructions * out.items,
+                      "kernel", name, extra_cycles=trap)
+        if c < 0:
+            raise ValueError(f"Negative delay {c}")
+        ev = Tick()
+        ev.callbacks = []
+        env = self.env
+        heappush(env._queue, (env._now + c, NORMAL, next(env._eid), ev))
+        yield ev
         if out.after is not None:
             out.after()
         return out

@@ -130,7 +130,7 @@ class NetStack:
         self._pending[core] += instructions
         if self._armed[core]:
             return
-        wait = self._last[core] + self._gap - self.k.env.now
+        wait = self._last[core] + self._gap - self.k.env._now
         if wait <= 0:
             self._fire(core)
         else:
@@ -139,7 +139,7 @@ class NetStack:
 
     def _fire(self, core: int) -> None:
         self._armed[core] = False
-        self._last[core] = self.k.env.now
+        self._last[core] = self.k.env._now
         self.interrupts += 1
         work, self._pending[core] = self._pending[core], 0.0
         self.k.interrupt(core, self.profile, work, "nic interrupt")

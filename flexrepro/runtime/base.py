@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from dataclasses import dataclass
+from heapq import heappush
 from typing import Any, Callable
 
+from simpy.events import NORMAL
+
 from ..kernel import Kernel, Listener, Message, Socket
-from ..kernel.clock import sleep
+from ..kernel.clock import Tick
 
 Handler = Callable[[Any, "Completion"], None]
 READINESS = ("accept", "read", "recv")     # calls that wait for their object to become readable
@@ -144,8 +147,11 @@ class Runtime:
                         instr += queue.popleft().instructions
                     stats["user_instructions"] += instr
                     cycles = th.user_segment(instr, op.profile)     # th.run_user without its generator
-                    if cycles > 0:
-                        yield sleep(env, cycles)
+                    if cycles > 0:                                   # sleep(env, cycles), inlined
+                        ev = Tick()
+                        ev.callbacks = []
+                        heappush(env._queue, (env._now + cycles, NORMAL, next(env._eid), ev))
+                        yield ev
                 elif kind == "step":
                     yield from op.run(*op.args)
                 else:

@@ -59,7 +59,7 @@ class ApacheBench(ClosedLoop):
 
     def _next(self, conn: ClientConn) -> None:
         req = self.make_request(conn, GET, self.p.request_bytes(), file_bytes=self.p.file_bytes)
-        req.started = self.env.now
+        req.started = self.env._now
         cpu = self.tb.client
         cpu.run(cpu.connection_cycles + cpu.request_cycles, self.open, conn, _noop, req)
 

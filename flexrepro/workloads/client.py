@@ -212,7 +212,7 @@ class LoadGenerator:
             return
         conn.outstanding = None
         self.ledger.answered += 1
-        self.ledger.record(req, msg.size, self.env.now)
+        self.ledger.record(req, msg.size, self.env._now)
         self.on_reply(conn, req, msg)
 
     def _on_server_close(self, sock: Socket) -> None:

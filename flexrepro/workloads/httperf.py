@@ -124,7 +124,7 @@ class Httperf(LoadGenerator):
         self._fi += 1
         conn.state += 1
         req = self.make_request(conn, GET, self.p.request_bytes(), file_bytes=size)
-        req.started = self.env.now
+        req.started = self.env._now
         return req
 
     def _armed(self, conn: ClientConn) -> None:

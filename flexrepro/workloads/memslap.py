@@ -129,6 +129,6 @@ class Memslap(ClosedLoop):
             req = self.make_request(conn, SET, self._set_bytes, key=key, key_bytes=p.key_bytes, value_bytes=p.value_bytes)
         else:
             req = self.make_request(conn, GET, self._get_bytes, key=key, key_bytes=p.key_bytes, value_bytes=p.value_bytes)
-        req.started = self.env.now
+        req.started = self.env._now
         self.tb.client.run(self.tb.client.request_cycles, self.send, conn, req)
 

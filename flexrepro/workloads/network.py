@@ -128,7 +128,7 @@ class Link:
         if wire is None:
             wire = self._wire[size] = self.p.wire_bytes(size)
         tx = wire * self._cycles_per_byte
-        now = self.env.now
+        now = self.env._now
         start = max(now, self._free_at)
         self._free_at = start + tx
         self.messages += 1
@@ -155,7 +155,7 @@ class ClientMachine:
 
     def run(self, cycles: float, fn: Callable, *args) -> None:
         """Queue a job of `cycles`; fn(*args) runs when it completes."""
-        now = self.env.now
+        now = self.env._now
         start = max(now, self._free[0])
         done = start + cycles
         heapq.heapreplace(self._free, done)
