@@ -4,7 +4,7 @@ Read from the source with `ast` (every `import` and `from ... import`, relative 
 inside functions too), not by importing anything. Layers, lowest first (a module may import
 its own layer and any lower one):
 
- 0 foundation    errors, paths, atomic, stats, inputs, reference, steady, harness.config, harness.seeds
+ 0 foundation    errors, paths, atomic, datafiles, stats, inputs, reference, steady, harness.config, harness.seeds
                  (no model: error types, file places, atomic writes, statistics, seeds, input
                  digests, the paper's numbers as read-only tables, parameter declarations)
  1 platform      the Core i7
@@ -32,7 +32,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "flexrepro"
 
 # longest dotted prefix (below `flexrepro.`) wins; "" is the package facade (flexrepro/__init__.py)
 LAYERS = {
-    **dict.fromkeys(("errors", "paths", "atomic", "stats", "seeds", "inputs", "reference", "steady", "config",
+    **dict.fromkeys(("errors", "paths", "atomic", "datafiles", "stats", "seeds", "inputs", "reference", "steady", "config",
                      "harness.config", "harness.seeds"), 0),
     "platform": 1,
     "kernel": 2,

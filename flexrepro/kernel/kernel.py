@@ -15,6 +15,7 @@ from simpy.events import NORMAL
 
 from .catalogue import Catalogue, load_catalogue
 from . import assumed
+from ..platform.occupancy import run_plan
 from .clock import Tick, sleep
 from .costs import KernelCosts, load_costs
 from .semantics import Blocked, perform
@@ -86,7 +87,19 @@ class Kernel:
         cycles = extra_cycles
         if instructions > 0:
             p = self._profiles.get(profile)
-            cycles += self.cores[core].execute(self.profile(profile) if p is None else p, instructions)
+            if p is None:
+                p = self.profile(profile)
+            # Core.execute inlined (every segment of the run comes here): the same compiled
+            # call on the same arrays, so the same floats
+            c = self.cores[core]
+            plan = c._plans.get(p)
+            if plan is None:
+                plan = c._plan(p)
+            state = c._state
+            cycles += run_plan(state.ints, state.floats, plan.rows, c.counts, plan.base, float(instructions),
+                               plan.base_cpi)
+            if plan.user:
+                c.user_since_trap += instructions
         self.counters.busy[(core, domain)] += cycles
         if self.trace is not None and cycles > 0:
             t0 = self.env.now if start is None else start

@@ -26,11 +26,11 @@ the calibrated `netstack` profile's `instructions` (fitted to Table 1's nginx ro
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
+from ..datafiles import read_toml
 from ..errors import ConfigError
 from .clock import call_at
 
@@ -69,8 +69,7 @@ class NetStackParams:
 
 
 def load_netstack(path: str | Path = DATA, irq: str | None = None) -> NetStackParams:
-    with open(path, "rb") as f:
-        t = tomllib.load(f)
+    t = read_toml(path)
     p = t["packet"]
     return NetStackParams(rx=float(p["rx"]), ack_rx=float(p["ack_rx"]), tx_completion=float(p["tx_completion"]),
                           mss=p["mss"], split={k: float(v) for k, v in t["connection"].items()},
@@ -81,8 +80,7 @@ def load_netstack(path: str | Path = DATA, irq: str | None = None) -> NetStackPa
 def listen_backlog(server: str, path: str | Path = DATA) -> int:
     """The accept queue's bound for `server`'s listening socket: its listen() backlog capped by
     net.core.somaxconn (data/kernel/netstack.toml [listen])."""
-    with open(path, "rb") as f:
-        t = tomllib.load(f)["listen"]
+    t = read_toml(path)["listen"]
     if server not in t["backlog"]:
         raise ConfigError(f"parameter 'server': got {server!r}; allowed: one of {', '.join(t['backlog'])}")
     return min(int(t["backlog"][server]), int(t["somaxconn"]))

@@ -26,7 +26,6 @@ Syscalls per request, instructions per call, IPC, batch sizes are all measured, 
 """
 from __future__ import annotations
 
-import tomllib
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import paths
+from ..datafiles import read_toml
 from ..errors import ConfigError
 from ..kernel import Listener, Message, Socket
 from ..platform import ModelParams, load_params
@@ -84,10 +84,8 @@ def load_memcached(path: str | Path = DATA, user_instructions: float | None = No
                    locks: str | Path = LOCKS, params: ModelParams | None = None) -> MemcachedParams:
     """The shape from `path` and `locks`; the per-request total is `user_instructions` or else
     the fitted one of `params` (default: the calibrated data/calibration/params.json)."""
-    with open(path, "rb") as f:
-        t = tomllib.load(f)
-    with open(locks, "rb") as f:
-        lk = tomllib.load(f)
+    t = read_toml(path)
+    lk = read_toml(locks)
     c = t["cache"]
     items = (c["memory_mib"] * 2**20 // c["slab_page_bytes"]) * (c["slab_page_bytes"] // c["item_slab_bytes"])
     if user_instructions is None:

@@ -29,11 +29,11 @@ Syscalls per request, instructions per call, IPC and batch sizes are measured, n
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
+from ..datafiles import read_toml
 from ..errors import ConfigError
 from ..kernel import EAGAIN, File, Listener, Message, Socket
 from ..kernel.epoll import ADD, DEL
@@ -104,8 +104,7 @@ def load_nginx(path: str | Path = DATA, user_instructions: float | None = None,
                params: ModelParams | None = None) -> NginxParams:
     """The shape from `path`; the per-request total is `user_instructions` or else the fitted
     one of `params` (default: the calibrated data/calibration/params.json)."""
-    with open(path, "rb") as f:
-        t = tomllib.load(f)
+    t = read_toml(path)
     c = t["config"]
     if user_instructions is None:
         user_instructions = (params or load_params()).profile(USER_PROFILE).instructions

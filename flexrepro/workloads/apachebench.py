@@ -10,10 +10,10 @@ timeout would not.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..datafiles import read_toml
 from ..errors import ConfigError
 from ..kernel.net import Listener, Message
 from .client import ClientConn, ClosedLoop, Request
@@ -38,8 +38,7 @@ class ApacheBenchParams:
 
 
 def load_apachebench(path: str | Path = DATA / "apachebench.toml") -> ApacheBenchParams:
-    with open(path, "rb") as f:
-        return ApacheBenchParams(**tomllib.load(f))
+    return ApacheBenchParams(**read_toml(path))
 
 
 class ApacheBench(ClosedLoop):

@@ -14,13 +14,13 @@ then a measured window of `measure_s`; `done` fires at its end.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from ..datafiles import read_toml
 from ..errors import ConfigError
 from ..kernel.clock import TimerList
 from ..kernel.net import Listener, Message
@@ -58,8 +58,7 @@ class HttperfParams:
 
 
 def load_httperf(path: str | Path = DATA / "httperf.toml") -> HttperfParams:
-    with open(path, "rb") as f:
-        return HttperfParams(**tomllib.load(f))
+    return HttperfParams(**read_toml(path))
 
 
 GATE_POLL = 0.1        # fraction of the warm-up between looks at the gate

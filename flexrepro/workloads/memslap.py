@@ -12,12 +12,12 @@ callbacks run when the window opens (the experiment resets the machine's counter
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..datafiles import read_toml
 from ..errors import ConfigError
 from ..kernel.net import Listener
 from .client import ClientConn, ClosedLoop
@@ -63,8 +63,7 @@ class MemslapParams:
 
 
 def load_memslap(path: str | Path = DATA / "memslap.toml") -> MemslapParams:
-    with open(path, "rb") as f:
-        return MemslapParams(**tomllib.load(f))
+    return MemslapParams(**read_toml(path))
 
 
 class Memslap(ClosedLoop):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -21,6 +20,7 @@ from typing import Callable
 import simpy
 
 from .. import paths
+from ..datafiles import read_toml
 from ..errors import ConfigError
 from ..kernel.clock import call_at
 
@@ -90,13 +90,11 @@ class ClientParams:
 
 
 def load_link(path: str | Path = DATA / "network.toml") -> LinkParams:
-    with open(path, "rb") as f:
-        return LinkParams(**tomllib.load(f)["link"])
+    return LinkParams(**read_toml(path)["link"])
 
 
 def load_client(tool: str, path: str | Path = DATA / "client.toml") -> ClientParams:
-    with open(path, "rb") as f:
-        d = tomllib.load(f)
+    d = read_toml(path)
     d.pop("bounds", None)                  # the text's inequalities: see client_bounds()
     if tool not in d:
         raise ConfigError(f"parameter 'tool': got {tool!r}; allowed: one of {', '.join(d)}")
@@ -106,8 +104,7 @@ def load_client(tool: str, path: str | Path = DATA / "client.toml") -> ClientPar
 def client_bounds(path: str | Path = DATA / "client.toml") -> dict[str, dict]:
     """Per tool, what the paper's text says its client keeps up with (`keeps_up_with`) and
     what it could not (`bound_by`): [server, cores] pairs, with their source."""
-    with open(path, "rb") as f:
-        return tomllib.load(f)["bounds"]
+    return read_toml(path)["bounds"]
 
 
 class Link:
