@@ -196,9 +196,38 @@ class UserThread:
                           k.costs.wakeup_instructions + k.costs.switch_instructions, "kernel", "wake-up")
             yield sleep(self.env, c)
             out = perform(call, args, nonblock)
+        yield self._return(call, out, trap)
+        if out.after is not None:
+            out.after()
+        return out
+
+    def syscall_now(self, name: str, args: tuple, nonblock: bool = False):
+        """`syscall` for the event loops' common case, without a generator of its own: when no
+        user work is pending and the call cannot block (non-blocking, or a call that never
+        waits), everything up to the call's one wait happens now. Returns (the event to wait
+        for, the Outcome); the caller waits it, then runs `outcome.after` (as `syscall` does).
+        None: not that case, use `syscall`. The same operations in the same order, so the same
+        floats and events."""
+        if self.pending_instructions or self.pending_cycles or self.pending_wait:
+            return None
+        k = self.kernel
+        call = k.catalogue.get(name) or k.catalogue[name]
+        if not nonblock and call.blocks == "readable":
+            return None
+        k.counters.syscalls[(name, "sync")] += 1
+        trap = k.cores[self.core].trap()
+        out = perform(call, args, nonblock)
+        return self._return(call, out, trap), out
+
+    def _return(self, call, out, trap: float) -> Tick:
+        """The kernel segment of a call that ran (or returned EAGAIN): charged now; the event
+        the thread waits for until it returns to user mode."""
+        k = self.kernel
         if out.ret == -11:
             k.counters.events["eagain"] += 1
-            call = k.catalogue["eagain"]      # the early exit, not the full call
+            name, call = call.name, k.catalogue["eagain"]      # the early exit, not the full call
+        else:
+            name = call.name
         # call.kernel_instructions(out.items) and sleep(env, c), inlined: once per call
         c = k.execute(self.core, call.profile, call.instructions + call.per_item_instructions * out.items,
                       "kernel", name, extra_cycles=trap)
@@ -208,7 +237,4 @@ class UserThread:
         ev.callbacks = []
         env = self.env
         heappush(env._queue, (env._now + c, NORMAL, next(env._eid), ev))
-        yield ev
-        if out.after is not None:
-            out.after()
-        return out
+        return ev

@@ -41,11 +41,26 @@ class EpollRuntime(Runtime):
             else:
                 yield from self._wait_for(op, obj)
             return
-        out = yield from th.syscall(op.name, *op.args)
+        ready = th.syscall_now(op.name, op.args)
+        if ready is None:
+            out = yield from th.syscall(op.name, *op.args)
+        else:
+            ev, out = ready
+            yield ev
+            if out.after is not None:
+                out.after()
         self._complete(op, Completion(op.name, out.ret, out.value), now=True)
 
     def _attempt(self, op: Op, obj, now: bool):
-        out = yield from self.thread.syscall(op.name, *op.args, nonblock=True)
+        th = self.thread
+        ready = th.syscall_now(op.name, op.args, nonblock=True)
+        if ready is None:
+            out = yield from th.syscall(op.name, *op.args, nonblock=True)
+        else:
+            ev, out = ready
+            yield ev
+            if out.after is not None:
+                out.after()
         if out.ret == EAGAIN:
             self.ready_flag.discard(obj)
             yield from self._wait_for(op, obj)
