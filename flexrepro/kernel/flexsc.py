@@ -157,7 +157,8 @@ class _Worker:
         if self.core != fsc.user_core:             # the call's input buffers move to this core
             extra += k.transfer(lines(out.bytes_in), fsc.user_core, self.core, "kernel")
         k.counters.syscalls[(call.name, "exceptionless")] += 1
-        c = k.execute(self.core, call.profile, instr + call.kernel_instructions(out.items), "kernel",
+        c = k.execute(self.core, call.profile,                      # call.kernel_instructions, inlined
+                      instr + (call.instructions + call.per_item_instructions * out.items), "kernel",
                       call.name, extra_cycles=extra)
         self.executed += 1
         return c, out.ret, out
