@@ -95,6 +95,9 @@ def run_case(server: str, system: str, interface: str, clients: int, requests: i
     else:
         raise ConfigError(f"parameter 'server': got {server!r}; allowed: {', '.join(SERVERS)}")
     cpu = time.process_time() - t
+    if not row["requests"] >= 1:      # the server's window closed before a request was through it
+        raise ConfigError(f"parameter 'requests': got {requests!r}, and the server's measured window "
+                          f"held no request; allowed: more requests (a few per client)")
     calls = (row["syscalls_per_request"] + row.get("flexsc_waits_per_request", 0.0)) * row["requests"]
     return {"cpu_s": cpu, "calls": round(calls), "requests": row["client_requests"],
             "sim_events": row["sim_events"], "throughput_rps": row["throughput_rps"]}

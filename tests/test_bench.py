@@ -25,6 +25,13 @@ def test_unknown_server_is_one_config_error():
         bench.run_case("apache", "epoll", "pages", 4, 10)
 
 
+def test_a_case_too_short_to_measure_is_a_config_error_not_a_nan():
+    """nginx on libflexsc asked for one request: the client saw it, the server's window held
+    none (was: ValueError converting NaN to an integer)."""
+    with pytest.raises(ConfigError, match="parameter 'requests': got 1.*allowed: more requests"):
+        bench.run_case("nginx", "flexsc", "pages", 64, 1)
+
+
 def test_bench_rows_cover_every_case():
     df = bench.bench(TINY, progress=lambda line: None)
     per_call = df[df.case == "per_call"]
