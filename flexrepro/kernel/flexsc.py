@@ -19,11 +19,13 @@ becomes readable. Cancellation follows Section 4.2 (cancel status, signal, EINTR
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappush
 
 import simpy
+from simpy.events import NORMAL
 
 from ..errors import ConfigError
-from .clock import call_at, sleep
+from .clock import Tick, call_at, sleep
 from .kernel import Kernel, UserThread, lines
 from .pages import BUSY, CANCEL, DONE, ENTRIES_PER_PAGE, make_table
 from .semantics import EINTR, Blocked, as_int, perform
@@ -62,8 +64,10 @@ class _Worker:
 
     def _next(self):
         fsc = self.fsc
-        # on the user's core, syscall threads run only while the user sleeps and is not yet due to wake
-        if self.user_core and not (fsc.waiting and not fsc._rule()):
+        # on the user's core, syscall threads run only while the user sleeps and is not yet due to
+        # wake (fsc._rule(), inlined: every call passes here)
+        if self.user_core and not (fsc.waiting and not ((fsc.unissued == 0 or not fsc._batching)
+                                                         and fsc.table.done_count > 0)):
             return None
         if self.resumed:
             return ("resume", self.resumed.popleft())
@@ -114,7 +118,12 @@ class _Worker:
                 if cycles:
                     yield sleep(env, cycles)
                 continue
-            yield sleep(env, cycles)
+            if cycles < 0:                       # sleep(env, cycles), inlined: once per call
+                raise ValueError(f"Negative delay {cycles}")
+            ev = Tick()
+            ev.callbacks = []
+            heappush(env._queue, (env._now + cycles, NORMAL, next(env._eid), ev))
+            yield ev
             if out is not None and out.after is not None:
                 out.after()
             fsc._finish(idx, ret, out, self.core)
@@ -342,7 +351,7 @@ class FlexSC:
 
     def _check_wake(self) -> None:
         ev = self._wake_ev                # set while the user sleeps in flexsc_wait, until woken
-        if ev is not None and self._rule():
+        if ev is not None and (self.unissued == 0 or not self._batching) and self.table.done_count > 0:  # _rule()
             w = self.workers.get(self.user_core)
             if w is None or w.state != "running":
                 self._wake_ev = None      # woken once (wait() resumes on the event it holds)
@@ -350,7 +359,8 @@ class FlexSC:
 
     def _issued(self, idx: int) -> None:
         self.unissued -= 1
-        self._check_wake()
+        if self._wake_ev is not None:          # _check_wake's own first test, without its frame
+            self._check_wake()
 
     def _finish(self, idx: int, ret: int, out, core: int) -> None:
         if self.table.status.item(idx) == CANCEL:
@@ -358,7 +368,8 @@ class FlexSC:
         self.table.complete(idx, ret)
         self.results[idx] = out
         self.exec_core[idx] = core
-        self._check_wake()
+        if self._wake_ev is not None:
+            self._check_wake()
 
     def _idle_remote(self):
         for w in self.remote:

@@ -99,35 +99,72 @@ def load_memcached(path: str | Path = DATA, user_instructions: float | None = No
 
 
 class Cache:
-    """memcached's item store: hash table + one LRU (key ids only; all items are the same size)."""
+    """memcached's item store: hash table + one LRU (key ids only; all items are the same size).
+
+    The LRU is kept in two parts: the prefilled keys not touched since, oldest first in the
+    order they were drawn (a mask over the key population says which are still there), then
+    the keys touched since, in an OrderedDict. A touched key always goes behind every
+    untouched one, so the order, hits, misses and evictions are those of one OrderedDict of
+    everything -- without building one of all 56,640 prefilled keys for every testbed (4.5 ms,
+    half of a memcached point's set-up)."""
 
     def __init__(self, capacity: int):
         if capacity < 1:
             raise ConfigError(f"parameter 'cache_items': got {capacity!r}; allowed: an integer >= 1")
         self.capacity = capacity
-        self._lru: OrderedDict[int, None] = OrderedDict()
+        self._lru: OrderedDict[int, None] = OrderedDict()   # touched keys, least recently used first
+        self._cold = np.empty(0, dtype=np.int64)            # the prefill, in draw order
+        self._is_cold = np.zeros(0, dtype=bool)             # key -> still untouched in the cache
+        self._n_cold = 0
+        self._next_cold = 0                                 # no untouched key before this index
         self.hits = self.misses = self.sets = self.evictions = 0
 
     def prefill(self, population: int, rng: np.random.Generator) -> None:
         """The steady state of a long benchmark under uniform references: a random K-subset
         (replaces the cache's content)."""
         k = min(self.capacity, population)
-        self._lru = OrderedDict.fromkeys(rng.choice(population, size=k, replace=False).tolist())
+        self._cold = rng.choice(population, size=k, replace=False)
+        self._is_cold = np.zeros(population, dtype=bool)
+        self._is_cold[self._cold] = True
+        self._n_cold, self._next_cold = k, 0
+        self._lru = OrderedDict()
+
+    def _touch_cold(self, key: int) -> bool:
+        """Take `key` out of the untouched prefill if it is there."""
+        if self._n_cold and 0 <= key < len(self._is_cold) and self._is_cold[key]:
+            self._is_cold[key] = False
+            self._n_cold -= 1
+            return True
+        return False
+
+    def __len__(self) -> int:
+        return self._n_cold + len(self._lru)
 
     def get(self, key: int) -> bool:
-        if key in self._lru:
+        if self._touch_cold(key):
+            self._lru[key] = None
+        elif key in self._lru:
             self._lru.move_to_end(key)
-            self.hits += 1
-            return True
-        self.misses += 1
-        return False
+        else:
+            self.misses += 1
+            return False
+        self.hits += 1
+        return True
 
     def set(self, key: int) -> None:
         self.sets += 1
+        self._touch_cold(key)
         self._lru[key] = None
         self._lru.move_to_end(key)
-        if len(self._lru) > self.capacity:
-            self._lru.popitem(last=False)
+        if self._n_cold + len(self._lru) > self.capacity:
+            if self._n_cold:                             # the oldest untouched prefilled key
+                cold, is_cold, i = self._cold, self._is_cold, self._next_cold
+                while not is_cold[cold[i]]:
+                    i += 1
+                is_cold[cold[i]] = False
+                self._next_cold, self._n_cold = i + 1, self._n_cold - 1
+            else:
+                self._lru.popitem(last=False)
             self.evictions += 1
 
 

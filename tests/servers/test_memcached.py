@@ -1,5 +1,8 @@
 """memcached under memslap: conservation, invariants, counted syscalls, MVA, determinism."""
+from collections import OrderedDict
+
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from flexrepro.errors import ConfigError
 from flexrepro.servers.memcached import Cache, load_memcached
@@ -149,3 +152,45 @@ def test_user_instructions_default_to_the_fitted_value():
     from flexrepro.servers.memcached import USER_PROFILE
     assert load_memcached().user_instructions == load_params().profile(USER_PROFILE).instructions
     assert load_memcached(user_instructions=1234.0).user_instructions == 1234.0
+
+
+class _OneOrderedDict:
+    """The item store as one OrderedDict of everything (what Cache was until session 10)."""
+
+    def __init__(self, capacity, population, seed):
+        self.capacity, self.hits, self.misses, self.evictions = capacity, 0, 0, 0
+        self.lru = OrderedDict.fromkeys(
+            rng(seed).choice(population, size=min(capacity, population), replace=False).tolist())
+
+    def get(self, key):
+        if key in self.lru:
+            self.lru.move_to_end(key)
+            self.hits += 1
+            return True
+        self.misses += 1
+        return False
+
+    def set(self, key):
+        self.lru[key] = None
+        self.lru.move_to_end(key)
+        if len(self.lru) > self.capacity:
+            self.lru.popitem(last=False)
+            self.evictions += 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(capacity=st.integers(1, 40), population=st.integers(1, 60), seed=st.integers(0, 5),
+       ops=st.lists(st.tuples(st.booleans(), st.integers(0, 70)), max_size=200))
+def test_the_two_part_lru_is_one_ordered_dict(capacity, population, seed, ops):
+    """Untouched prefill + touched keys: the same answers, evictions and order as one LRU."""
+    ref, c = _OneOrderedDict(capacity, population, seed), Cache(capacity)
+    c.prefill(population, rng(seed))
+    for is_set, key in ops:
+        if is_set:
+            ref.set(key)
+            c.set(key)
+        else:
+            assert c.get(key) == ref.get(key)
+    assert (c.hits, c.misses, c.evictions) == (ref.hits, ref.misses, ref.evictions)
+    untouched = [int(k) for k in c._cold[c._next_cold:] if c._is_cold[k]]
+    assert untouched + list(c._lru) == list(ref.lru) and len(c) == len(ref.lru)
