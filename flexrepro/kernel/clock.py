@@ -11,9 +11,8 @@ SimPy's `Environment.step` and `Process._resume` read from a triggered timeout:
 
 Use `env.timeout` where an event must be a real `simpy.Event` (conditions `a | b`,
 `triggered`, `value`). SimPy is pinned (pyproject.toml): this module reads its environment's
-`_queue`, `_eid` and `_now`, as `testbed.common.sim_events` reads `_eid`; the system call
-and the event loop push their timeouts inline, and the hot paths of the workloads and the
-network stack read `env._now` (SimPy's `now` property without its frame).
+`_queue`, `_eid` and `_now`, as `testbed.common.sim_events` reads `_eid`; the hot paths of
+the workloads and the network stack read `env._now` (SimPy's `now` property without its frame).
 """
 from __future__ import annotations
 

@@ -19,13 +19,11 @@ becomes readable. Cancellation follows Section 4.2 (cancel status, signal, EINTR
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappush
 
 import simpy
-from simpy.events import NORMAL
 
 from ..errors import ConfigError
-from .clock import Tick, call_at, sleep
+from .clock import call_at, sleep
 from .kernel import Kernel, UserThread, lines
 from .pages import BUSY, CANCEL, DONE, ENTRIES_PER_PAGE, make_table
 from .semantics import EINTR, Blocked, as_int, perform
@@ -64,10 +62,8 @@ class _Worker:
 
     def _next(self):
         fsc = self.fsc
-        # on the user's core, syscall threads run only while the user sleeps and is not yet due to
-        # wake (fsc._rule(), inlined: every call passes here)
-        if self.user_core and not (fsc.waiting and not ((fsc.unissued == 0 or not fsc._batching)
-                                                         and fsc.table.done_count > 0)):
+        # on the user's core, syscall threads run only while the user sleeps and is not yet due to wake
+        if self.user_core and not (fsc.waiting and not fsc._rule()):
             return None
         if self.resumed:
             return ("resume", self.resumed.popleft())
@@ -118,12 +114,7 @@ class _Worker:
                 if cycles:
                     yield sleep(env, cycles)
                 continue
-            if cycles < 0:                       # sleep(env, cycles), inlined: once per call
-                raise ValueError(f"Negative delay {cycles}")
-            ev = Tick()
-            ev.callbacks = []
-            heappush(env._queue, (env._now + cycles, NORMAL, next(env._eid), ev))
-            yield ev
+            yield sleep(env, cycles)
             if out is not None and out.after is not None:
                 out.after()
             fsc._finish(idx, ret, out, self.core)
@@ -166,8 +157,7 @@ class _Worker:
         if self.core != fsc.user_core:             # the call's input buffers move to this core
             extra += k.transfer(lines(out.bytes_in), fsc.user_core, self.core, "kernel")
         k.counters.syscalls[(call.name, "exceptionless")] += 1
-        c = k.execute(self.core, call.profile,                      # call.kernel_instructions, inlined
-                      instr + (call.instructions + call.per_item_instructions * out.items), "kernel",
+        c = k.execute(self.core, call.profile, instr + call.kernel_instructions(out.items), "kernel",
                       call.name, extra_cycles=extra)
         self.executed += 1
         return c, out.ret, out
@@ -351,7 +341,7 @@ class FlexSC:
 
     def _check_wake(self) -> None:
         ev = self._wake_ev                # set while the user sleeps in flexsc_wait, until woken
-        if ev is not None and (self.unissued == 0 or not self._batching) and self.table.done_count > 0:  # _rule()
+        if ev is not None and self._rule():
             w = self.workers.get(self.user_core)
             if w is None or w.state != "running":
                 self._wake_ev = None      # woken once (wait() resumes on the event it holds)
@@ -359,8 +349,7 @@ class FlexSC:
 
     def _issued(self, idx: int) -> None:
         self.unissued -= 1
-        if self._wake_ev is not None:          # _check_wake's own first test, without its frame
-            self._check_wake()
+        self._check_wake()
 
     def _finish(self, idx: int, ret: int, out, core: int) -> None:
         if self.table.status.item(idx) == CANCEL:
@@ -368,8 +357,7 @@ class FlexSC:
         self.table.complete(idx, ret)
         self.results[idx] = out
         self.exec_core[idx] = core
-        if self._wake_ev is not None:
-            self._check_wake()
+        self._check_wake()
 
     def _idle_remote(self):
         for w in self.remote:

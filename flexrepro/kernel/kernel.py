@@ -7,15 +7,12 @@ with a single timeout. Simulated time unit: cycles.
 from __future__ import annotations
 
 from collections import Counter
-from heapq import heappush
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL
 
 from .catalogue import Catalogue, load_catalogue
 from . import assumed
-from ..platform.occupancy import run_plan
 from .clock import Tick, sleep
 from .costs import KernelCosts, load_costs
 from .semantics import Blocked, perform
@@ -87,19 +84,7 @@ class Kernel:
         cycles = extra_cycles
         if instructions > 0:
             p = self._profiles.get(profile)
-            if p is None:
-                p = self.profile(profile)
-            # Core.execute inlined (every segment of the run comes here): the same compiled
-            # call on the same arrays, so the same floats
-            c = self.cores[core]
-            plan = c._plans.get(p)
-            if plan is None:
-                plan = c._plan(p)
-            state = c._state
-            cycles += run_plan(state.ints, state.floats, plan.rows, c.counts, plan.base, float(instructions),
-                               plan.base_cpi)
-            if plan.user:
-                c.user_since_trap += instructions
+            cycles += self.cores[core].execute(self.profile(profile) if p is None else p, instructions)
         self.counters.busy[(core, domain)] += cycles
         if self.trace is not None and cycles > 0:
             t0 = self.env.now if start is None else start
@@ -228,13 +213,6 @@ class UserThread:
             name, call = call.name, k.catalogue["eagain"]      # the early exit, not the full call
         else:
             name = call.name
-        # call.kernel_instructions(out.items) and sleep(env, c), inlined: once per call
-        c = k.execute(self.core, call.profile, call.instructions + call.per_item_instructions * out.items,
-                      "kernel", name, extra_cycles=trap)
-        if c < 0:
-            raise ValueError(f"Negative delay {c}")
-        ev = Tick()
-        ev.callbacks = []
-        env = self.env
-        heappush(env._queue, (env._now + c, NORMAL, next(env._eid), ev))
-        return ev
+        c = k.execute(self.core, call.profile, call.kernel_instructions(out.items), "kernel", name,
+                      extra_cycles=trap)
+        return sleep(self.env, c)

@@ -159,17 +159,13 @@ class NetStack:
     def on_receive(self, sock, size: int) -> None:
         n = max(1, -(-size // self._mss))                  # self.p.segments(size), inlined
         self.packets += n
-        work = n * self.p.rx                               # _run(sock, work, ...), inlined: per packet
-        if work > 0:
-            self._queue(0 if self._one else sock.index % self.cores, work)
+        self._run(sock, n * self.p.rx, "tcp receive")
 
     def on_transmit(self, sock, size: int) -> None:
         """Segments we sent: their transmit completions, and the client's pure ACKs."""
         n = max(1, -(-size // self._mss))
         self.packets += n
-        work = n * self.p.tx_completion + (n // 2) * self.p.ack_rx
-        if work > 0:
-            self._queue(0 if self._one else sock.index % self.cores, work)
+        self._run(sock, n * self.p.tx_completion + (n // 2) * self.p.ack_rx, "tcp transmit")
 
     def on_fin(self, sock) -> None:
         self._run(sock, self.phase["fin"], "tcp fin")

@@ -98,25 +98,16 @@ class _Table:
         self._number[idx] = number
         self._nargs[idx] = n
         self.args[idx, :n] = args
-        if self.transitions is None:                      # _set without its frame: four a call
-            self.status[idx] = SUBMITTED
-        else:
-            self._set(idx, SUBMITTED)
+        self._set(idx, SUBMITTED)
         self.submitted_count += 1
         self._enqueue(idx)
 
     def start(self, idx: int) -> None:
-        if self.transitions is None:
-            self.status[idx] = BUSY
-        else:
-            self._set(idx, BUSY)
+        self._set(idx, BUSY)
 
     def complete(self, idx: int, ret: int) -> None:
         self.rets[idx] = ret
-        if self.transitions is None:
-            self.status[idx] = DONE
-        else:
-            self._set(idx, DONE)
+        self._set(idx, DONE)
         self._completed(idx)
 
     def cancel(self, idx: int) -> int:
@@ -133,10 +124,7 @@ class _Table:
     def free(self, idx: int) -> None:
         if self.status.item(idx) != DONE:
             raise EntryStateError(f"entry {idx}: only a done entry can be freed, status is {STATUS_NAMES[self.status[idx]]}")
-        if self.transitions is None:
-            self.status[idx] = FREE
-        else:
-            self._set(idx, FREE)
+        self._set(idx, FREE)
         self._release(idx)
 
 

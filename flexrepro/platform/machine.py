@@ -20,7 +20,6 @@ runs a segment's rows and adds to the core's counters (an array, viewed per doma
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +29,7 @@ from .occupancy import Structures, run_plan
 from .params import ModelParams
 from .profile import DOMAINS, MODELLED, CodeProfile
 from .spec import PlatformSpec
-
+from .trap import direct_cycles
 
 MAX_CORES = 64
 COUNTS = ("instructions", "cycles", *MODELLED)     # a core's counters per domain, in array order
@@ -138,16 +137,7 @@ class Core:
         """Charge one trap round trip: entry/exit and the kernel's lost work to the kernel
         domain, the user's pipeline refill after the return to the user domain; both lost
         works grow with the user instructions run since the previous trap (`platform.trap`)."""
-        # trap.direct_cycles, inlined (two calls a system call): the same operations in the
-        # same order, so the same floats (tests/platform/test_trap.py holds the two together)
-        p, n = self.machine.params.platform, self.user_since_trap
-        w = p["inflight_window_instructions"]
-        if n <= 0.0 or w <= 0.0:
-            f = 1.0 if w <= 0.0 and n > 0.0 else 0.0
-        else:
-            f = 1.0 - math.exp(-n / w)
-        user = p["user_direct_cycles"] * f
-        kernel = p["kernel_direct_cycles"] * f - p["entry_exit_overlap_cycles"] * (1.0 - f)
+        user, kernel = direct_cycles(self.machine.params.platform, self.user_since_trap)
         kernel += self._entry_exit
         self.user_since_trap = 0.0
         counts = self.counts

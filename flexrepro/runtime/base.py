@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from dataclasses import dataclass
-from heapq import heappush
 from typing import Any, Callable
 
-from simpy.events import NORMAL
-
 from ..kernel import Kernel, Listener, Message, Socket
-from ..kernel.clock import Tick
+from ..kernel.clock import sleep
 
 Handler = Callable[[Any, "Completion"], None]
 READINESS = ("accept", "read", "recv")     # calls that wait for their object to become readable
@@ -126,12 +123,8 @@ class Runtime:
         """A call finished: its handler runs next (now=True: before the rest of the caller's ops)."""
         if op.handler is None:
             return
-        if now:                           # _run_handler, inlined: once per completed call
-            self._ops = []
-            op.handler(op.conn, ev)
-            self.stats["handlers"] += 1
-            ops, self._ops = self._ops, []
-            self._queue.extendleft(reversed(ops))
+        if now:
+            self._queue.extendleft(reversed(self._run_handler(op.handler, op.conn, ev)))
         else:
             self._ready.append((op.handler, op.conn, ev))
 
@@ -151,11 +144,8 @@ class Runtime:
                         instr += queue.popleft().instructions
                     stats["user_instructions"] += instr
                     cycles = th.user_segment(instr, op.profile)     # th.run_user without its generator
-                    if cycles > 0:                                   # sleep(env, cycles), inlined
-                        ev = Tick()
-                        ev.callbacks = []
-                        heappush(env._queue, (env._now + cycles, NORMAL, next(env._eid), ev))
-                        yield ev
+                    if cycles > 0:
+                        yield sleep(env, cycles)
                 elif kind == "step":
                     yield from op.run(*op.args)
                 else:

@@ -53,6 +53,7 @@ class EpollRuntime(Runtime):
 
     def _attempt(self, op: Op, obj, now: bool):
         th = self.thread
+        # as in _call: the call without a syscall generator when syscall_now can take it
         ready = th.syscall_now(op.name, op.args, nonblock=True)
         if ready is None:
             out = yield from th.syscall(op.name, *op.args, nonblock=True)

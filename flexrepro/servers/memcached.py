@@ -141,10 +141,7 @@ class Cache:
         return self._n_cold + len(self._lru)
 
     def get(self, key: int) -> bool:
-        is_cold = self._is_cold                          # _touch_cold, inlined: once a request
-        if self._n_cold and 0 <= key < len(is_cold) and is_cold[key]:
-            is_cold[key] = False
-            self._n_cold -= 1
+        if self._touch_cold(key):
             self._lru[key] = None
         elif key in self._lru:
             self._lru.move_to_end(key)

@@ -1,9 +1,7 @@
 """The context-dependent direct cost of a trap, demand shares and bounded memory-level parallelism."""
-import dataclasses
 import math
 
 import pytest
-from hypothesis import given, settings, strategies as st
 
 from flexrepro.platform import CodeProfile, Machine, load_params, load_platform, penalties
 from flexrepro.platform.trap import direct_cycles, inflight_fraction
@@ -86,16 +84,3 @@ def test_demand_share_scales_the_refill_cost_not_the_misses():
     assert sb.cycles - 1e4 == pytest.approx(0.25 * sb.misses["l2"] * pen)
     with pytest.raises(Exception, match="demand_share"):
         CodeProfile("c", "kernel", 1.0, ws, reuse, demand_share={"l2": 1.5})
-
-
-@settings(max_examples=200, deadline=None)
-@given(n=st.one_of(st.just(0.0), st.floats(0.0, 1e7)), window=st.floats(1.0, 1e4))
-def test_core_trap_is_direct_cycles_to_the_last_bit(n, window):
-    """Core.trap inlines direct_cycles (the hot path): the same floats, not approximately."""
-    params, spec = load_params(), load_platform()
-    params = dataclasses.replace(params, platform={**params.platform, "inflight_window_instructions": window})
-    core = Machine(spec, params, cores=1).core(0)
-    core.user_since_trap = n
-    user, kernel = direct_cycles(params.platform, n)
-    assert core.trap() == (kernel + (spec.syscall_entry_cycles + spec.syscall_exit_cycles)) + user
-    assert core.user_since_trap == 0.0
