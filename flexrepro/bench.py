@@ -6,12 +6,19 @@ runs in the same process and reported as a ratio to their mean — the machine i
 absolute times say little; ratios measured side by side do. Each server runs once untimed
 first (imports, parameter files, caches).
 
-- **per call**: CPU time of a whole run (set-up included, so an upper bound of the steady
-  state) over the system calls it simulated (the server's calls and `flexsc_wait` traps).
-  The run has no warm-up (`warmup=0`): its counters cover every request. Each case is timed
-  `call_repeats` times, every run between two floors (neighbours share one); the row is the
-  run with the median ratio, and `value_min` / `value_max` give the spread (one run caught by
-  a neighbour's burst on the shared machine no longer decides the figure).
+- **per call**: the marginal CPU time of one more system call in a running simulation. Each
+  timing is two whole runs back to back, one of `requests` and one of an eighth of them (set-up
+  included in both): per call = (T_long - T_short) / (calls_long - calls_short). A run's set-up
+  -- building the testbed, memcached's prefill, the clients' connections (whose calls the
+  count leaves out), the row -- is a cost per run, not per call; it is reported beside the
+  ratio (`setup_ms`), and so is the whole run's cost per call (`value_whole_run`, the measure
+  until session 11: an upper bound of the marginal one). The system calls are the server's
+  calls and `flexsc_wait` traps. Runs have no warm-up (`warmup=0`): their counters cover
+  every request. Each case is timed `call_repeats` times, every timing between two floors
+  (neighbours share one); the row is the timing with the median ratio, and `value_min` /
+  `value_max` give the spread (one timing caught by a neighbour's burst on the shared machine
+  no longer decides the figure). The floor is measured the same way (two M/M/1 runs, the
+  marginal cost of a customer).
 - **scaling**: CPU time per completed request of nginx under ApacheBench at 64 and 16,384
   concurrent clients (a new connection per request: every request is a full cycle), each as
   a multiple of its own M/M/1 floor, over a whole run (set-up included) of `scaling_requests`
@@ -54,6 +61,7 @@ RUNTIMES = (("epoll", "pages"), ("flexsc", "pages"), ("flexsc", "queues"))
 SCALING_CLIENTS = (64, 16384)
 MEMORY_CLIENTS = 65536
 TARGETS = {"per_call_vs_mm1": 3.0, "scaling": 1.2, "peak_rss_mib": 2048.0}
+SHORT = 8        # a marginal cost compares a run with one of 1/SHORT its length
 
 
 @dataclass(frozen=True)
@@ -73,13 +81,22 @@ QUICK = Sizes(mm1_customers=2000, call_requests=(("memcached", 200), ("nginx", 5
               scaling=(16, 256), scaling_requests=3 * 256, scaling_repeats=1, memory_clients=1024)
 
 
-def mm1_cost(customers: int) -> float:
-    """CPU seconds per customer of SimPy's M/M/1 queue."""
+def _mm1_run(customers: int) -> float:
     from .experiments import engine_mm1
 
     t = time.process_time()
     engine_mm1.run_point({**MM1, "customers": customers}, 1)
-    return (time.process_time() - t) / customers
+    return time.process_time() - t
+
+
+def mm1_cost(customers: int) -> float:
+    """CPU seconds per customer of SimPy's M/M/1 queue: the marginal cost between runs of
+    `customers` and of an eighth of them (as the per-call cases are measured)."""
+    short = customers // SHORT
+    if short < 1:
+        raise ConfigError(f"parameter 'mm1_customers': got {customers!r}; allowed: an integer >= {SHORT}")
+    t_short = _mm1_run(short)
+    return (_mm1_run(customers) - t_short) / (customers - short)
 
 
 def run_case(server: str, system: str, interface: str, clients: int, requests: int, seed: int = 1) -> dict:
@@ -101,6 +118,22 @@ def run_case(server: str, system: str, interface: str, clients: int, requests: i
     calls = (row["syscalls_per_request"] + row.get("flexsc_waits_per_request", 0.0)) * row["requests"]
     return {"cpu_s": cpu, "calls": round(calls), "requests": row["client_requests"],
             "sim_events": row["sim_events"], "throughput_rps": row["throughput_rps"]}
+
+
+def marginal_case(server: str, system: str, interface: str, clients: int, requests: int) -> dict:
+    """The marginal cost of a call: runs of `requests` and of `requests // SHORT`, back to back
+    (`run_case` of the long one, plus `cpu_s_marginal`, `calls_marginal` and `setup_s`)."""
+    short = requests // SHORT
+    if short < 1:
+        raise ConfigError(f"parameter 'requests': got {requests!r}; allowed: an integer >= {SHORT} "
+                          "(the marginal cost compares a run with one of an eighth of its requests)")
+    a = run_case(server, system, interface, clients, short)
+    b = run_case(server, system, interface, clients, requests)
+    if not b["calls"] > a["calls"]:
+        raise ConfigError(f"parameter 'requests': got {requests!r}, and the run of {short} simulated as many "
+                          f"calls ({a['calls']}); allowed: more requests")
+    cpu, calls = b["cpu_s"] - a["cpu_s"], b["calls"] - a["calls"]
+    return {**b, "cpu_s_marginal": cpu, "calls_marginal": calls, "setup_s": a["cpu_s"] - cpu / calls * a["calls"]}
 
 
 def _memory_child(clients: int, simulate_it: bool) -> dict:
@@ -130,12 +163,12 @@ def bench(sizes: Sizes = Sizes(), progress=print) -> pd.DataFrame:
     rows = []
     floors = []
 
-    def timed(*case, repeats: int = 1) -> list[tuple[dict, float]]:
-        """`repeats` runs of the case, each between two M/M/1 runs (neighbours share one), and
-        the mean of the two floors around each."""
+    def timed(run, *case, repeats: int = 1) -> list[tuple[dict, float]]:
+        """`repeats` timings `run(*case)`, each between two M/M/1 floors (neighbours share
+        one), and the mean of the two floors around each."""
         out, before = [], mm1_cost(sizes.mm1_customers)
         for _ in range(repeats):
-            r = run_case(*case)
+            r = run(*case)
             after = mm1_cost(sizes.mm1_customers)
             out.append((r, (before + after) / 2))
             floors.append(out[-1][1])
@@ -146,14 +179,16 @@ def bench(sizes: Sizes = Sizes(), progress=print) -> pd.DataFrame:
     for server in SERVERS:
         run_case(server, "epoll", "pages", sizes.clients, 10)          # untimed: load what it needs
         for system, interface in RUNTIMES:
-            runs = timed(server, system, interface, sizes.clients, requests[server], repeats=sizes.call_repeats)
-            ratios = sorted(r["cpu_s"] / r["calls"] / f for r, f in runs)
-            r, f = next((r, f) for r, f in runs if r["cpu_s"] / r["calls"] / f == ratios[len(ratios) // 2])
-            per_call = r["cpu_s"] / r["calls"]
+            runs = timed(marginal_case, server, system, interface, sizes.clients, requests[server],
+                         repeats=sizes.call_repeats)
+            ratios = sorted(r["cpu_s_marginal"] / r["calls_marginal"] / f for r, f in runs)
+            r, f = next((r, f) for r, f in runs if r["cpu_s_marginal"] / r["calls_marginal"] / f == ratios[len(ratios) // 2])
+            per_call = r["cpu_s_marginal"] / r["calls_marginal"]
             rows.append({"case": "per_call", "server": server, "runtime": _runtime(system, interface),
                          "clients": sizes.clients, "value": per_call / f, "unit": "x M/M/1 customer",
                          "value_min": ratios[0], "value_max": ratios[-1], "repeats": len(ratios),
                          "target": TARGETS["per_call_vs_mm1"], "us_per_call": per_call * 1e6,
+                         "value_whole_run": r["cpu_s"] / r["calls"] / f, "setup_ms": r["setup_s"] * 1e3,
                          "us_per_request": r["cpu_s"] / r["requests"] * 1e6, "mm1_us_per_customer": f * 1e6,
                          "calls_per_request": r["calls"] / r["requests"],
                          "events_per_call": r["sim_events"] / r["calls"], **r})
@@ -163,7 +198,7 @@ def bench(sizes: Sizes = Sizes(), progress=print) -> pd.DataFrame:
     for repeat in range(sizes.scaling_repeats):
         runs = {}
         for clients in sizes.scaling:
-            r, f = timed("nginx", "epoll", "pages", clients, sizes.scaling_requests)[0]
+            r, f = timed(run_case, "nginx", "epoll", "pages", clients, sizes.scaling_requests)[0]
             raw = r["cpu_s"] / r["requests"]
             runs[clients] = (raw, raw / f, r["sim_events"] / r["requests"])  # each against its own floor
             rows.append({"case": "per_request", "server": "nginx", "runtime": "epoll", "clients": clients,
@@ -199,7 +234,8 @@ def _line(r: dict) -> str:
     extra = ""
     if r["case"] == "per_call":
         spread = f"; median of {r['repeats']}: {r['value_min']:.2f}-{r['value_max']:.2f}" if r["repeats"] > 1 else ""
-        extra = f"  ({r['us_per_call']:.1f} us/call, M/M/1 {r['mm1_us_per_customer']:.1f} us/customer{spread})"
+        extra = (f"  ({r['us_per_call']:.1f} us/call, M/M/1 {r['mm1_us_per_customer']:.1f} us/customer{spread}; "
+                 f"whole run {r['value_whole_run']:.2f}x, set-up {r['setup_ms']:.0f} ms)")
     elif r["case"] == "per_request":
         extra = f"  ({r['us_per_request']:.0f} us/request)"
     elif r["case"] == "scaling":

@@ -6,7 +6,7 @@ from flexrepro import bench
 from flexrepro.cli import main
 from flexrepro.errors import ConfigError
 
-TINY = bench.Sizes(mm1_customers=200, call_requests=(("memcached", 20), ("nginx", 5)), clients=4,
+TINY = bench.Sizes(mm1_customers=200, call_requests=(("memcached", 24), ("nginx", 16)), clients=4,
                    scaling=(4, 16), scaling_requests=16, memory_clients=64)
 
 
@@ -32,6 +32,32 @@ def test_a_case_too_short_to_measure_is_a_config_error_not_a_nan():
         bench.run_case("nginx", "flexsc", "pages", 64, 1)
 
 
+def test_a_marginal_cost_is_the_difference_of_a_long_and_a_short_run(monkeypatch):
+    """Set-up is paid once per run: two runs that share it give the cost of the calls alone."""
+    setup, per_call, calls_per_request = 0.02, 3e-5, 2.0
+    asked = []
+
+    def fake(server, system, interface, clients, requests, seed=1):
+        asked.append(requests)
+        calls = round(calls_per_request * requests)
+        return {"cpu_s": setup + per_call * calls, "calls": calls, "requests": requests, "sim_events": 3 * calls,
+                "throughput_rps": 1.0}
+
+    monkeypatch.setattr(bench, "run_case", fake)
+    r = bench.marginal_case("memcached", "epoll", "pages", 64, 4000)
+    assert asked == [4000 // bench.SHORT, 4000]
+    assert r["cpu_s_marginal"] / r["calls_marginal"] == pytest.approx(per_call)
+    assert r["setup_s"] == pytest.approx(setup)
+    assert r["calls"] == 8000 and r["cpu_s"] == pytest.approx(setup + per_call * 8000)   # the long run's own
+
+
+def test_a_marginal_cost_needs_two_different_lengths():
+    with pytest.raises(ConfigError, match="parameter 'requests': got 7.*allowed: an integer >= 8"):
+        bench.marginal_case("memcached", "epoll", "pages", 4, 7)
+    with pytest.raises(ConfigError, match="parameter 'mm1_customers': got 4"):
+        bench.mm1_cost(4)
+
+
 def test_bench_rows_cover_every_case():
     df = bench.bench(TINY, progress=lambda line: None)
     per_call = df[df.case == "per_call"]
@@ -40,6 +66,9 @@ def test_bench_rows_cover_every_case():
     assert (per_call.value > 0).all() and (per_call.mm1_us_per_customer > 0).all()
     # the ratio is what the raw columns say it is
     assert per_call.value.values == pytest.approx((per_call.us_per_call / per_call.mm1_us_per_customer).values)
+    assert per_call.us_per_call.values == pytest.approx((per_call.cpu_s_marginal / per_call.calls_marginal).values * 1e6)
+    # the whole run's figure stays beside it, and the set-up the marginal cost leaves out
+    assert (per_call.value_whole_run > 0).all() and per_call.setup_ms.notna().all()
     # each case timed call_repeats times; the row is the median run, inside the reported spread
     assert (per_call.repeats == TINY.call_repeats).all() and TINY.call_repeats == 3
     assert ((per_call.value_min <= per_call.value) & (per_call.value <= per_call.value_max)).all()

@@ -29,7 +29,7 @@ from .occupancy import Structures, run_plan
 from .params import ModelParams
 from .profile import DOMAINS, MODELLED, CodeProfile
 from .spec import PlatformSpec
-from .trap import direct_cycles
+from .trap import TrapCost
 
 MAX_CORES = 64
 COUNTS = ("instructions", "cycles", *MODELLED)     # a core's counters per domain, in array order
@@ -97,6 +97,7 @@ class Core:
         self._plans: dict[CodeProfile, _Plan] = {}
         self._state = machine.state
         self._entry_exit = machine.spec.syscall_entry_cycles + machine.spec.syscall_exit_cycles
+        self._trap_cost = machine.trap_cost
         self.user_since_trap = 0.0        # user instructions run since the last trap: its in-flight work
 
     def run(self, profile: CodeProfile, instructions: float) -> Segment:
@@ -137,7 +138,7 @@ class Core:
         """Charge one trap round trip: entry/exit and the kernel's lost work to the kernel
         domain, the user's pipeline refill after the return to the user domain; both lost
         works grow with the user instructions run since the previous trap (`platform.trap`)."""
-        user, kernel = direct_cycles(self.machine.params.platform, self.user_since_trap)
+        user, kernel = self._trap_cost.cycles(self.user_since_trap)
         kernel += self._entry_exit
         self.user_since_trap = 0.0
         counts = self.counts
@@ -170,6 +171,7 @@ class Machine:
         self.spec = spec
         self.params = params
         self.penalty = penalties(spec, params)
+        self.trap_cost = TrapCost(params.platform)
         # one shared L3, then each core's private structures
         self.state = Structures(["l3", *(s for _ in range(cores) for s in _PRIVATE)],
                                 [spec.capacity("l3"), *(spec.capacity(s) for _ in range(cores) for s in _PRIVATE)])
