@@ -182,3 +182,12 @@ def test_the_block_leaves_the_environment_as_it_was(monkeypatch):
         assert os.environ["JUPYTER_PATH"].endswith("/somewhere")
         assert os.environ[ENV]
     assert os.environ["JUPYTER_PATH"] == "/somewhere" and ENV not in os.environ
+
+
+def test_the_zygote_runs_without_a_runpy_warning():
+    """The zygote is `python -m flexrepro.pipeline.kernels`: had the package imported the module
+    already, runpy would print a RuntimeWarning into every reproduce run's output (session 10)."""
+    import subprocess
+    code = "import sys, flexrepro.pipeline; print('flexrepro.pipeline.kernels' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

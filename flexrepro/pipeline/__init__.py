@@ -38,7 +38,6 @@ from ..errors import ConfigError, FlexreproError
 from ..inputs import scheduler_address, writable_dir
 from .nbparams import check_parameters
 from ..harness.sweep import EXECUTORS, SCHEDULER_ENV
-from .kernels import private_channels
 
 FIRST, LAST = "calibration", "scorecard"
 KERNEL = "python3"
@@ -112,6 +111,10 @@ def execute_notebook(nb: Path, executed: Path, parameters: dict[str, Any],
     """Run one notebook with papermill; seconds taken, or NotebookFailed (also when a cell runs
     longer than `cell_timeout` seconds: the kernel is interrupted and the run stops, naming it)."""
     import papermill as pm
+
+    # imported here, as warm_kernels below: the zygote runs `python -m flexrepro.pipeline.kernels`,
+    # and a package that imported the module first makes runpy warn on every run
+    from .kernels import private_channels
 
     this_checkout_first()
 
