@@ -63,6 +63,8 @@ class ClientConn:
 class Ledger:
     """Every request sent, every reply received, and the measured window's rows."""
 
+    COLUMNS = ("rid", "conn", "op", "latency", "request_bytes", "reply_bytes", "done")
+
     def __init__(self):
         self.sent = self.answered = self.duplicates = self.unexpected = 0
         self.timeouts = self.errors = 0
@@ -70,37 +72,27 @@ class Ledger:
         self.measuring = False
         self.window_start = 0.0
         self.window_end: float | None = None   # time-based runs close the window explicitly
-        self._cols: dict[str, list] = {k: [] for k in
-                                       ("rid", "conn", "op", "latency", "request_bytes", "reply_bytes", "done")}
+        self._rows: list[tuple] = []           # the window's answers, one tuple of COLUMNS each
 
     def start_window(self, now: float) -> None:
         self.measuring, self.window_start = True, now
-        for v in self._cols.values():
-            v.clear()
+        self._rows = []
 
     def record(self, req: Request, reply_bytes: int, now: float) -> None:
         self.completions.append(now)
-        if not self.measuring:
-            return
-        c = self._cols
-        c["rid"].append(req.rid)
-        c["conn"].append(req.conn)
-        c["op"].append(req.op)
-        c["latency"].append(now - req.started)
-        c["request_bytes"].append(req.size)
-        c["reply_bytes"].append(reply_bytes)
-        c["done"].append(now)
+        if self.measuring:
+            self._rows.append((req.rid, req.conn, req.op, now - req.started, req.size, reply_bytes, now))
 
     @property
     def measured(self) -> int:
-        return len(self._cols["rid"])
+        return len(self._rows)
 
     def columns(self) -> dict[str, list]:
-        return self._cols
+        cols = zip(*self._rows) if self._rows else ((),) * len(self.COLUMNS)
+        return {k: list(v) for k, v in zip(self.COLUMNS, cols)}
 
     def rows(self) -> list[dict]:
-        keys = list(self._cols)
-        return [dict(zip(keys, vals)) for vals in zip(*self._cols.values())]
+        return [dict(zip(self.COLUMNS, r)) for r in self._rows]
 
 
 class LoadGenerator:
