@@ -36,10 +36,17 @@ first (imports, parameter files, caches).
   of them were answered (every client is connected from the start), next to the peak of a
   child that only imports the same modules.
 
+Every timed run -- a case's or a floor's -- starts right after a full garbage collection
+(untimed). A full collection of this process's ~155,000 objects takes ~60 ms; one that fell
+inside a short run or a long one moved a single marginal timing by up to 1.8x (session 11:
+memcached on pages read 14-26 us a call in six timings; 24.6-27.6 us with the collection first).
+Collections the run's own allocations trigger still count.
+
 Results: a table on stdout and `results/bench/bench.csv` (written atomically).
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -84,6 +91,7 @@ QUICK = Sizes(mm1_customers=2000, call_requests=(("memcached", 200), ("nginx", 5
 def _mm1_run(customers: int) -> float:
     from .experiments import engine_mm1
 
+    gc.collect()
     t = time.process_time()
     engine_mm1.run_point({**MM1, "customers": customers}, 1)
     return time.process_time() - t
@@ -101,6 +109,7 @@ def mm1_cost(customers: int) -> float:
 
 def run_case(server: str, system: str, interface: str, clients: int, requests: int, seed: int = 1) -> dict:
     """One whole run without warm-up: CPU seconds, simulated calls, completed requests."""
+    gc.collect()            # every timed run starts from the same heap (see the module docstring)
     if server == "memcached":
         from .testbed.memcached import simulate
         t = time.process_time()
