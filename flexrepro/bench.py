@@ -18,7 +18,8 @@ first (imports, parameter files, caches).
   (neighbours share one); the row is the timing with the median ratio, and `value_min` /
   `value_max` give the spread (one timing caught by a neighbour's burst on the shared machine
   no longer decides the figure). The floor is measured the same way (two M/M/1 runs, the
-  marginal cost of a customer).
+  marginal cost of a customer); its own set-up is under a millisecond, so its marginal and
+  whole-run costs agree within ~0.3% and `value_whole_run` is the old figure.
 - **scaling**: CPU time per completed request of nginx under ApacheBench at 64 and 16,384
   concurrent clients (a new connection per request: every request is a full cycle), each as
   a multiple of its own M/M/1 floor, over a whole run (set-up included) of `scaling_requests`
