@@ -40,7 +40,7 @@ first (imports, parameter files, caches).
 Every timed run -- a case's or a floor's -- starts right after a full garbage collection
 (untimed). A full collection of this process's ~155,000 objects takes ~60 ms; one that fell
 inside a short run or a long one moved a single marginal timing by up to 1.8x (session 11:
-memcached on pages read 14-26 us a call in six timings; 24.6-27.6 us with the collection first).
+memcached on pages read 14-26 us a call in twelve timings; 24.6-27.6 us with the collection first).
 Collections the run's own allocations trigger still count.
 
 Results: a table on stdout and `results/bench/bench.csv` (written atomically).
